@@ -1,0 +1,84 @@
+"""task-resolver: say which task, library, framework and class a Hugging Face model has, and why.
+
+`import resolver` is cheap: it loads the small core only. Rules are read on first use; torch and
+transformers are imported only by the loading helpers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+from .errors import (  # noqa: E402
+    EvidenceError,
+    ResolutionError,
+    RuleError,
+    TaskResolverError,
+    UnknownLibraryError,
+    UnknownTaskError,
+)
+
+__all__ = [
+    "Evidence",
+    "EvidenceError",
+    "Resolution",
+    "ResolutionError",
+    "Resolver",
+    "RuleError",
+    "TaskResolverError",
+    "UnknownLibraryError",
+    "UnknownTaskError",
+    "__version__",
+    "model_class_for_task",
+    "normalize_task",
+    "resolve",
+    "tasks",
+]
+
+
+def resolve(ref: Any, **options: Any) -> Any:
+    """Resolve a model reference (folder, repo id, object, class, Evidence) with the default rules.
+
+    Options: task, library, revision, subfolder, token, offline, cache_dir. Returns a Resolution.
+    """
+    from .api import default_resolver
+
+    return default_resolver().resolve(ref, **options)
+
+
+def normalize_task(name: str) -> str:
+    """The canonical task (a Hub pipeline tag) for a task name or synonym such as `causal-lm`."""
+    from .api import default_resolver
+
+    return default_resolver().normalize_task(name)
+
+
+def tasks() -> list[str]:
+    """Every canonical task the rules know, sorted."""
+    from .api import default_resolver
+
+    return default_resolver().tasks()
+
+
+def model_class_for_task(task: str, library: str = "transformers", model_type: str | None = None) -> str:
+    """The import path of the class that loads `task` (e.g. `transformers.AutoModelForCTC`)."""
+    from .api import default_resolver
+
+    return default_resolver().model_class_for_task(task, library=library, model_type=model_type)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Resolver":
+        from .api import Resolver
+
+        return Resolver
+    if name == "Resolution":
+        from .resolution import Resolution
+
+        return Resolution
+    if name == "Evidence":
+        from .evidence import Evidence
+
+        return Evidence
+    raise AttributeError(f"module 'resolver' has no attribute {name!r}")

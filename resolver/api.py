@@ -1,0 +1,163 @@
+"""The public entry points: `Resolver` for custom rule sets, and module-level helpers using the default one."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .compiled import CompiledRules, compile_rules
+from .conditions import Facts
+from .engine import normalize_library, resolve_evidence, select_loader
+from .errors import EvidenceError, RuleError, UnknownTaskError
+from .evidence import Evidence, from_folder, from_object
+from .resolution import Resolution
+from .ruledocs import content_key, gather, load_and_validate, read_cache, write_cache
+
+_MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
+RULES_ENV = "TASK_RESOLVER_RULES"
+
+
+def env_rule_paths() -> list[Path]:
+    """Rule packs named by $TASK_RESOLVER_RULES (a path-separator list)."""
+    value = os.environ.get(RULES_ENV, "")
+    return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+
+
+def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True) -> CompiledRules:
+    """Load, validate (on a cache miss only) and compile the shipped rules plus `packs`, in order."""
+    from .checks import semantic_findings
+
+    files = gather([Path(p) for p in packs], include_shipped=include_shipped)
+    key = content_key(files)
+    if key in _MEMO:
+        return _MEMO[key]
+    docs = read_cache(key)
+    if docs is None:
+        docs, findings = load_and_validate(files)
+        if not any(f.severity == "error" for f in findings):
+            findings += semantic_findings(compile_rules(docs))
+        if any(f.severity == "error" for f in findings):
+            raise RuleError(findings)
+        write_cache(key, docs)
+    rules = compile_rules(docs)
+    _MEMO[key] = rules
+    return rules
+
+
+class Resolver:
+    """Resolves model references with one rule set: the shipped rules plus optional rule packs.
+
+    Packs come from `rule_paths`, then $TASK_RESOLVER_RULES; later packs override earlier ones.
+    """
+
+    def __init__(self, rule_paths: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True,
+                 use_env: bool = True) -> None:
+        self.rule_paths = [Path(p) for p in rule_paths] + (env_rule_paths() if use_env else [])
+        self.include_shipped = include_shipped
+        self._rules: CompiledRules | None = None
+
+    @property
+    def rules(self) -> CompiledRules:
+        """The compiled rules, loaded on first use."""
+        if self._rules is None:
+            self._rules = load_rules(self.rule_paths, include_shipped=self.include_shipped)
+        return self._rules
+
+    # -------------------------------------------------------------- tasks
+
+    def normalize_task(self, name: str) -> str:
+        """The canonical task for a name or synonym; UnknownTaskError suggests the closest names."""
+        if not isinstance(name, str) or not name.strip():
+            raise UnknownTaskError(str(name), [])
+        task = self.rules.canonical_task(name)
+        if task is None:
+            known = sorted({*self.rules.tasks, *self.rules.synonyms})
+            key = name.strip().lower().replace("_", "-")
+            raise UnknownTaskError(name, difflib.get_close_matches(key, known, n=3, cutoff=0.5))
+        return task
+
+    def tasks(self) -> list[str]:
+        """Every canonical task, sorted."""
+        return sorted(self.rules.tasks)
+
+    def synonyms(self) -> dict[str, str]:
+        """Every synonym and the canonical task it stands for."""
+        return {alias: task for alias, (task, _) in sorted(self.rules.synonyms.items())}
+
+    def model_class_for_task(self, task: str, library: str = "transformers", model_type: str | None = None,
+                             architecture: str | None = None) -> str:
+        """The import path of the class that loads `task` for `library` (e.g. transformers.AutoModelForCTC)."""
+        canonical = self.normalize_task(task)
+        library = normalize_library(self.rules, library)
+        config = {"model_type": model_type} if model_type else {}
+        facts = Facts(docs={"config.json": config}, architecture=architecture, library=library)
+        loader, _ = select_loader(self.rules, canonical, library, facts)
+        if loader is None:
+            raise UnknownTaskError.__bases__[0](
+                f"no loader for task {canonical!r} in library {library!r}",
+                hint="add one under `loaders:` of the task in rules/tasks.yaml",
+            )
+        return loader
+
+    # -------------------------------------------------------------- resolving
+
+    def evidence(self, ref: Any, *, subfolder: str | None = None, revision: str | None = None,
+                 token: str | bool | None = None, offline: bool | None = None,
+                 cache_dir: str | os.PathLike | None = None) -> Evidence:
+        """Gather the evidence for a reference: Evidence, dict, model class or object, folder, or Hub repo id."""
+        if isinstance(ref, Evidence):
+            return ref
+        if isinstance(ref, dict):
+            return Evidence.from_dict(ref)
+        if isinstance(ref, (str, os.PathLike)):
+            path = Path(ref).expanduser()
+            if path.exists():
+                return from_folder(path, self.rules.documents, subfolder=subfolder)
+            return self._hub_evidence(str(ref), subfolder=subfolder, revision=revision, token=token,
+                                      offline=offline, cache_dir=cache_dir)
+        if ref is None:
+            raise EvidenceError("nothing to resolve: the reference is None")
+        return from_object(ref)
+
+    def _hub_evidence(self, ref: str, **options: Any) -> Evidence:
+        from .hubref import looks_like_repo_id
+
+        if not looks_like_repo_id(ref):
+            raise EvidenceError(
+                f"no such folder: {ref}",
+                hint="pass an existing model folder, or a Hub repo id such as org/name",
+            )
+        from .hub import evidence_from_hub
+
+        return evidence_from_hub(ref, documents_needed=self.rules.documents, **options)
+
+    def resolve(self, ref: Any, *, task: str | None = None, library: str | None = None,
+                revision: str | None = None, subfolder: str | None = None, token: str | bool | None = None,
+                offline: bool | None = None, cache_dir: str | os.PathLike | None = None) -> Resolution:
+        """Say which task, library, framework and loader class a model reference has, and why."""
+        canonical = self.normalize_task(task) if task is not None else None
+        evidence = self.evidence(ref, subfolder=subfolder, revision=revision, token=token,
+                                 offline=offline, cache_dir=cache_dir)
+        return resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
+
+    def resolve_evidence(self, evidence: Evidence | dict, *, task: str | None = None,
+                         library: str | None = None) -> Resolution:
+        """Resolve evidence already gathered (no I/O at all)."""
+        if isinstance(evidence, dict):
+            evidence = Evidence.from_dict(evidence)
+        canonical = self.normalize_task(task) if task is not None else None
+        return resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
+
+
+_DEFAULT: Resolver | None = None
+
+
+def default_resolver() -> Resolver:
+    """The process-wide resolver over the shipped rules and $TASK_RESOLVER_RULES."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Resolver()
+    return _DEFAULT

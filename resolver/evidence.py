@@ -1,0 +1,139 @@
+"""Evidence: the plain facts about a model, gathered once by the only code that does I/O.
+
+Everything the engine needs is here (file list, parsed JSON documents, Hub metadata, class
+hierarchy), so resolving evidence is pure and can be tested with dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EvidenceError
+
+MAX_FILES = 50_000  # a model folder with more entries than this is listed partially
+_SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Facts about one model reference. `documents` maps a path (relative to the model root) to parsed JSON."""
+
+    source: str  # folder | hub | cache | object | class | evidence
+    ref: str | None = None
+    files: frozenset[str] = frozenset()
+    documents: Mapping[str, Any] = field(default_factory=dict)
+    hub: Mapping[str, Any] = field(default_factory=dict)
+    classes: tuple[tuple[str, str], ...] = ()  # (name, module): the class, then its bases (MRO)
+    subfolder: str | None = None
+    revision: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        config = self.documents.get("config.json")
+        return config if isinstance(config, Mapping) else {}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
+        """Evidence from plain data, e.g. `{"config": {...}, "files": [...], "hub": {...}, "class": "X"}`."""
+        documents = dict(data.get("documents") or {})
+        if data.get("config") is not None:
+            documents["config.json"] = data["config"]
+        files = set(data.get("files") or ())
+        files.update(documents)
+        classes: tuple[tuple[str, str], ...] = ()
+        if data.get("class"):
+            classes = ((data["class"], data.get("module", "")),)
+        if data.get("architecture") and "config.json" not in documents:
+            documents["config.json"] = {"architectures": [data["architecture"]]}
+            files.add("config.json")
+        return cls(
+            source=data.get("source", "evidence"),
+            ref=data.get("ref"),
+            files=frozenset(files),
+            documents=documents,
+            hub=dict(data.get("hub") or {}),
+            classes=classes,
+            subfolder=data.get("subfolder"),
+        )
+
+
+def list_files(root: Path) -> frozenset[str]:
+    """Every file below `root` as a POSIX path relative to it, hidden tool folders skipped."""
+    found: list[str] = []
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
+        relative = os.path.relpath(directory, root)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found.extend(prefix + name for name in names)
+        if len(found) >= MAX_FILES:
+            break
+    return frozenset(found[:MAX_FILES])
+
+
+def read_json_document(path: Path, shown_as: str) -> Any:
+    """Parse one JSON file; a file that is not JSON is an EvidenceError naming the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{shown_as} is not UTF-8 text", hint="re-save it as UTF-8 JSON") from None
+    except OSError as exc:
+        raise EvidenceError(f"cannot read {shown_as}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EvidenceError(
+            f"{shown_as}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
+            hint="fix the file (it must be one JSON object), or pass the task explicitly with --task",
+        ) from None
+
+
+def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None) -> Evidence:
+    """Evidence from a local model folder (optionally one of its subfolders)."""
+    base = Path(folder).expanduser()
+    if not base.exists():
+        raise EvidenceError(
+            f"no such folder: {base}",
+            hint="pass a model folder, a cached snapshot or a Hub repo id (org/name)",
+        )
+    if not base.is_dir():
+        raise EvidenceError(f"{base} is a file, not a model folder", hint="pass the folder that holds config.json")
+    root = base / subfolder if subfolder else base
+    if subfolder and not root.is_dir():
+        raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
+    files = list_files(root)
+    documents = {}
+    for name in sorted(documents_needed):
+        if name in files:
+            documents[name] = read_json_document(root / name, str(root / name))
+    return Evidence(source="folder", ref=str(base), files=files, documents=documents, subfolder=subfolder)
+
+
+def class_chain(cls: type) -> tuple[tuple[str, str], ...]:
+    """(name, module) for a class and every base in method resolution order, `object` left out."""
+    return tuple((c.__name__, c.__module__) for c in cls.__mro__ if c is not object)
+
+
+def from_object(obj: Any) -> Evidence:
+    """Evidence from a loaded model object or a model class: its class hierarchy and its config."""
+    is_class = isinstance(obj, type)
+    cls = obj if is_class else type(obj)
+    documents: dict[str, Any] = {}
+    config = None if is_class else getattr(obj, "config", None)
+    if config is not None:
+        as_dict = config.to_dict() if hasattr(config, "to_dict") else config
+        if isinstance(as_dict, Mapping):
+            documents["config.json"] = dict(as_dict)
+    ref = f"{cls.__module__}.{cls.__qualname__}"
+    return Evidence(
+        source="class" if is_class else "object",
+        ref=ref,
+        files=frozenset(documents),
+        documents=documents,
+        classes=class_chain(cls),
+    )

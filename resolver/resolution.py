@@ -1,0 +1,59 @@
+"""The answer: task, library, framework, loader, and the trace of the rules that gave them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One rule or strategy consulted: what it said and where it is written."""
+
+    step: str  # strategy or phase name: library, config_architectures, ...
+    outcome: str  # answered | candidate | passed | note
+    message: str
+    where: str | None = None  # file:line of the rule
+    task: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    task: str
+    strategy: str
+    where: str | None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the rules concluded about one model reference."""
+
+    ref: str | None
+    task: str
+    library: str
+    framework: str | None
+    frameworks: tuple[str, ...]
+    loader: str | None
+    strategy: str
+    where: str | None
+    model_type: str | None = None
+    architecture: str | None = None
+    source: str = "evidence"
+    subfolder: str | None = None
+    component: bool = False
+    candidates: tuple[Candidate, ...] = ()
+    trace: tuple[TraceStep, ...] = field(default_factory=tuple, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        data = asdict(self)
+        data["frameworks"] = list(self.frameworks)
+        return data
+
+    def explain(self) -> str:
+        """The trace, one line per step, for people."""
+        lines = []
+        for step in self.trace:
+            where = f"  ({step.where})" if step.where else ""
+            lines.append(f"  {step.outcome:<9} {step.step:<22} {step.message}{where}")
+        return "\n".join(lines)
