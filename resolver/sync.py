@@ -7,7 +7,6 @@ walks them (later mappings win, as on the Hub) and writes architectures.generate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .compiled import CompiledRules
 from .errors import EvidenceError

@@ -5,11 +5,11 @@ Uses importlib.metadata, so checking a gate never imports the package itself.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 
 
-@lru_cache(maxsize=None)
+@cache
 def installed_version(distribution: str) -> str | None:
     """The installed version of a distribution, or None when it is not installed."""
     try:

@@ -32,17 +32,11 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise RuleError(
-            [Finding(source, line, col, f"not valid YAML: {problem}", "yaml-syntax")]
-        ) from None
+        raise RuleError([Finding(source, line, col, f"not valid YAML: {problem}", "yaml-syntax")]) from None
     except yaml.YAMLError as exc:  # e.g. a control character in the stream
-        raise RuleError(
-            [Finding(source, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")]
-        ) from None
+        raise RuleError([Finding(source, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")]) from None
     except RecursionError:
-        raise RuleError(
-            [Finding(source, 1, 1, "YAML nested too deeply to be a rule file", "yaml-syntax")]
-        ) from None
+        raise RuleError([Finding(source, 1, 1, "YAML nested too deeply to be a rule file", "yaml-syntax")]) from None
     positions: Positions = {}
     findings: list[Finding] = []
     if node is None:
@@ -69,44 +63,54 @@ def load_yaml_file(path: Path, source: str | None = None) -> tuple[Any, Position
 def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: list, source: str) -> Any:
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if len(path) > _MAX_DEPTH:
-        findings.append(
-            Finding(source, *positions[path], f"nested deeper than {_MAX_DEPTH} levels", "yaml-syntax")
-        )
+        findings.append(Finding(source, *positions[path], f"nested deeper than {_MAX_DEPTH} levels", "yaml-syntax"))
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 findings.append(
-                    Finding(source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                            "YAML merge keys (<<) are not supported in rule files", "yaml-syntax")
+                    Finding(
+                        source,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        "YAML merge keys (<<) are not supported in rule files",
+                        "yaml-syntax",
+                    )
                 )
                 continue
             key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 findings.append(
-                    Finding(source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                            "mapping keys must be plain scalars", "yaml-syntax")
+                    Finding(
+                        source,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        "mapping keys must be plain scalars",
+                        "yaml-syntax",
+                    )
                 )
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in result:
                 first = positions.get((*path, key), ("?", "?"))
                 findings.append(
-                    Finding(source, key_node.start_mark.line + 1, key_node.start_mark.column + 1,
-                            f"duplicate key {key!r} (first defined at line {first[0]}); "
-                            "YAML would silently keep only the last one",
-                            "duplicate-key", doc_path=pointer(path))
+                    Finding(
+                        source,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        f"duplicate key {key!r} (first defined at line {first[0]}); "
+                        "YAML would silently keep only the last one",
+                        "duplicate-key",
+                        doc_path=pointer(path),
+                    )
                 )
                 continue
             result[key] = _convert(value_node, (*path, key), positions, findings, source)
             positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, (*path, index), positions, findings, source)
-            for index, item in enumerate(node.value)
-        ]
+        return [_convert(item, (*path, index), positions, findings, source) for index, item in enumerate(node.value)]
     return _scalar(node)
 
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from resolver.cli import main
 
 GOLDEN = Path(__file__).parent / "golden_cli"
@@ -110,6 +110,8 @@ def test_bad_config_json_exit_2(capsys, tmp_path):
 
 
 def test_python_dash_m_and_console_script_agree():
-    out = subprocess.run([sys.executable, "-m", "resolver", "resolve", EXAMPLE], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "resolver", "resolve", EXAMPLE], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 0
     assert out.stdout == (GOLDEN / "resolve-example.txt").read_text()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 import resolver
 from resolver import ResolutionError, UnknownLibraryError, UnknownTaskError
 from resolver.api import Resolver
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -159,10 +159,26 @@ def test_module_level_api():
 
 def test_task_vocabulary_has_every_tag_transformers_assigns(r):
     required = {
-        "image-text-to-text", "any-to-any", "image-feature-extraction", "mask-generation", "keypoint-matching",
-        "zero-shot-image-classification", "zero-shot-object-detection", "text-to-audio", "video-classification",
-        "table-question-answering", "document-question-answering", "visual-question-answering",
-        "depth-estimation", "image-segmentation", "next-sentence-prediction", "time-series-forecasting",
-        "reinforcement-learning", "text-to-image", "image-to-image", "inpainting", "sentence-similarity",
+        "image-text-to-text",
+        "any-to-any",
+        "image-feature-extraction",
+        "mask-generation",
+        "keypoint-matching",
+        "zero-shot-image-classification",
+        "zero-shot-object-detection",
+        "text-to-audio",
+        "video-classification",
+        "table-question-answering",
+        "document-question-answering",
+        "visual-question-answering",
+        "depth-estimation",
+        "image-segmentation",
+        "next-sentence-prediction",
+        "time-series-forecasting",
+        "reinforcement-learning",
+        "text-to-image",
+        "image-to-image",
+        "inpainting",
+        "sentence-similarity",
     }
     assert required <= set(r.tasks())

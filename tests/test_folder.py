@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 import resolver
 from resolver import EvidenceError, ResolutionError
-from conftest import ROOT
 
 
 def write(folder: Path, files: dict[str, object]) -> Path:
@@ -23,7 +23,9 @@ def write(folder: Path, files: dict[str, object]) -> Path:
 def test_bundled_example_resolves_offline():
     result = resolver.resolve(ROOT / "examples" / "distilbert-sst2")
     assert (result.task, result.library, result.loader) == (
-        "text-classification", "transformers", "transformers.AutoModelForSequenceClassification",
+        "text-classification",
+        "transformers",
+        "transformers.AutoModelForSequenceClassification",
     )
     assert result.model_type == "distilbert"
     assert result.source == "folder"
@@ -47,10 +49,13 @@ def test_framework_comes_from_the_weight_files(tmp_path, weights, framework, fra
 
 
 def test_subfolder_is_resolved_on_its_own(tmp_path):
-    write(tmp_path, {
-        "config.json": {"architectures": ["BertForMaskedLM"]},
-        "classifier/config.json": {"architectures": ["BertForSequenceClassification"]},
-    })
+    write(
+        tmp_path,
+        {
+            "config.json": {"architectures": ["BertForMaskedLM"]},
+            "classifier/config.json": {"architectures": ["BertForSequenceClassification"]},
+        },
+    )
     assert resolver.resolve(tmp_path).task == "fill-mask"
     result = resolver.resolve(tmp_path, subfolder="classifier")
     assert (result.task, result.subfolder) == ("text-classification", "classifier")
@@ -90,10 +95,18 @@ def test_folder_without_any_evidence_cannot_be_resolved_but_task_rescues_it(tmp_
 
 
 def test_custom_code_model_resolves_from_auto_map(tmp_path):
-    write(tmp_path, {"config.json": {
-        "architectures": ["AcmeChat"],
-        "auto_map": {"AutoConfig": "configuration_acme.AcmeConfig", "AutoModel": "modeling_acme.AcmeModel",
-                     "AutoModelForCausalLM": "modeling_acme.AcmeChat"},
-    }})
+    write(
+        tmp_path,
+        {
+            "config.json": {
+                "architectures": ["AcmeChat"],
+                "auto_map": {
+                    "AutoConfig": "configuration_acme.AcmeConfig",
+                    "AutoModel": "modeling_acme.AcmeModel",
+                    "AutoModelForCausalLM": "modeling_acme.AcmeChat",
+                },
+            }
+        },
+    )
     result = resolver.resolve(tmp_path)
     assert (result.task, result.strategy) == ("text-generation", "auto_map")

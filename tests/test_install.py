@@ -18,8 +18,11 @@ def test_wheel_ships_rules_and_schemas(tmp_path):
     subprocess.run([*pip, "wheel", "--no-deps", "-q", "-w", str(wheel_dir), str(ROOT)], check=True, capture_output=True)
     (wheel,) = wheel_dir.glob("task_resolver-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"resolver/rules/tasks.yaml", "resolver/rules/architectures.generated.yaml",
-            "resolver/schema/common.schema.json"} <= names
+    assert {
+        "resolver/rules/tasks.yaml",
+        "resolver/rules/architectures.generated.yaml",
+        "resolver/schema/common.schema.json",
+    } <= names
 
     # A fresh environment that sees this environment's dependencies (through a .pth file) but not
     # this checkout: the wheel, installed into its own site-packages, comes first on sys.path.
@@ -28,7 +31,9 @@ def test_wheel_ships_rules_and_schemas(tmp_path):
     python = env_dir / "bin" / "python"
     site_dir = next((env_dir / "lib").glob("python3*/site-packages"))
     (site_dir / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True
+    )
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

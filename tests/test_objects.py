@@ -11,7 +11,11 @@ transformers = pytest.importorskip("transformers")
 
 def test_a_transformers_class_resolves_by_name():
     result = resolver.resolve(transformers.CLIPModel)
-    assert (result.task, result.library, result.strategy) == ("zero-shot-image-classification", "transformers", "class_hierarchy")
+    assert (result.task, result.library, result.strategy) == (
+        "zero-shot-image-classification",
+        "transformers",
+        "class_hierarchy",
+    )
     assert result.source == "class"
 
 
@@ -23,12 +27,15 @@ def test_a_users_subclass_resolves_through_its_bases():
     assert result.task == "text-classification"
     assert result.library == "transformers"
     assert result.framework == "pt"
-    assert "a base class of MySentimentModel" in next(s.message for s in result.trace if s.outcome == "answered" and s.step == "class_hierarchy")
+    assert "a base class of MySentimentModel" in next(
+        s.message for s in result.trace if s.outcome == "answered" and s.step == "class_hierarchy"
+    )
 
 
 def test_a_loaded_model_object_resolves_with_its_config():
-    config = transformers.BertConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=16, vocab_size=50, num_labels=3)
+    config = transformers.BertConfig(
+        hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16, vocab_size=50, num_labels=3
+    )
     model = transformers.BertForTokenClassification(config)
     result = resolver.resolve(model)
     assert (result.task, result.model_type, result.source) == ("token-classification", "bert", "object")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -41,7 +41,7 @@ def architectures() -> list[Architecture]:
     return [Architecture(name, model_type_of[name], task) for name, task in sorted(task_of.items())]
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_config(model_type: str) -> dict:
     """The model type's default config as config.json would hold it (JSON-safe)."""
     from transformers import CONFIG_MAPPING
