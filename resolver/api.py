@@ -13,6 +13,7 @@ from .conditions import Facts
 from .engine import normalize_library, resolve_evidence, select_loader
 from .errors import EvidenceError, RuleError, UnknownTaskError
 from .evidence import Evidence, from_folder, from_object
+from .hub_errors import HubUnavailable
 from .resolution import Resolution
 from .ruledocs import content_key, gather, load_and_validate, read_cache, write_cache
 
@@ -132,15 +133,20 @@ class Resolver:
             )
         from .hub import evidence_from_hub
 
-        return evidence_from_hub(ref, documents_needed=self.rules.documents, **options)
+        return evidence_from_hub(ref, documents_needed=self.rules.documents, rules=self.rules, **options)
 
     def resolve(self, ref: Any, *, task: str | None = None, library: str | None = None,
                 revision: str | None = None, subfolder: str | None = None, token: str | bool | None = None,
                 offline: bool | None = None, cache_dir: str | os.PathLike | None = None) -> Resolution:
         """Say which task, library, framework and loader class a model reference has, and why."""
         canonical = self.normalize_task(task) if task is not None else None
-        evidence = self.evidence(ref, subfolder=subfolder, revision=revision, token=token,
-                                 offline=offline, cache_dir=cache_dir)
+        try:
+            evidence = self.evidence(ref, subfolder=subfolder, revision=revision, token=token,
+                                     offline=offline, cache_dir=cache_dir)
+        except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
+            if canonical is None:
+                raise
+            evidence = Evidence(source="hub", ref=str(ref), notes=(f"{error.message}; resolved with the task given",))
         return resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
 
     def resolve_evidence(self, evidence: Evidence | dict, *, task: str | None = None,

@@ -11,6 +11,8 @@ from pathlib import Path
 os.environ.setdefault("TASK_RESOLVER_CACHE", tempfile.mkdtemp(prefix="task-resolver-cache-"))
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# huggingface_hub 2.x otherwise fetches {HF_ENDPOINT at import}/api/agent-harnesses (huggingface.co) for its user agent
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.pop("HF_TOKEN", None)
 os.environ.pop("TASK_RESOLVER_RULES", None)
 

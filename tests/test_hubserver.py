@@ -79,13 +79,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-def _download(
-    hub: HubServer, cache: Path, filename: str = "config.json", **kwargs
-) -> str:
+def _download(hub: HubServer, cache: Path, filename: str = "config.json", **kwargs) -> str:
     kwargs.setdefault("repo_id", REPO)
-    return hf_hub_download(
-        filename=filename, endpoint=hub.url, cache_dir=cache, **kwargs
-    )
+    return hf_hub_download(filename=filename, endpoint=hub.url, cache_dir=cache, **kwargs)
 
 
 # --- model_info ---------------------------------------------------------------
@@ -124,9 +120,7 @@ def test_model_info_expand(hub: HubServer, api: HfApi) -> None:
     assert info.pipeline_tag is None and info.config is None
     assert hub.requests[-1].query == {"expand": ["siblings", "sha"]}
 
-    raw = httpx2.get(
-        f"{hub.url}/api/models/{REPO}", params={"expand[]": "pipeline_tag"}
-    )
+    raw = httpx2.get(f"{hub.url}/api/models/{REPO}", params={"expand[]": "pipeline_tag"})
     assert set(raw.json()) == {"_id", "id", "pipeline_tag"}
 
     with pytest.raises(BadRequestError):
@@ -150,9 +144,7 @@ def test_revisions_branch_tag_sha_and_encoded_slash(hub: HubServer, api: HfApi) 
     assert new != old
     assert api.model_info(REPO).config == {"model_type": "roberta"}
     tagged = api.model_info(REPO, revision="v1.0")
-    assert tagged.sha == old and tagged.config == {
-        k: CONFIG[k] for k in ("architectures", "model_type")
-    }
+    assert tagged.sha == old and tagged.config == {k: CONFIG[k] for k in ("architectures", "model_type")}
     assert api.model_info(REPO, revision=old).sha == old
     assert api.model_info(REPO, revision="refs/pr/1").sha == pr_sha
     assert hub.requests[-1].path.endswith("/revision/refs%2Fpr%2F1")
@@ -219,9 +211,7 @@ def test_offline_mode_by_patching_constants(
     assert hub.count() == 0
 
 
-def test_default_cache_and_endpoint_from_patched_constants(
-    hub: HubServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_cache_and_endpoint_from_patched_constants(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
     # HF_ENDPOINT is read at import: patch ENDPOINT *and* the URL template derived from it.
     monkeypatch.setattr(constants, "ENDPOINT", hub.url)
     monkeypatch.setattr(
@@ -231,15 +221,11 @@ def test_default_cache_and_endpoint_from_patched_constants(
     )
     path = hf_hub_download(REPO, "config.json")
     assert path.startswith(constants.HF_HUB_CACHE)
-    assert (
-        HfApi().model_info(REPO).id == REPO
-    )  # a new HfApi() picks up the patched ENDPOINT
+    assert HfApi().model_info(REPO).id == REPO  # a new HfApi() picks up the patched ENDPOINT
     assert hub.count("file") == 2 and hub.count("api") == 1
 
 
-def test_snapshot_download_and_offline_snapshot(
-    hub: HubServer, cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_snapshot_download_and_offline_snapshot(hub: HubServer, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = Path(snapshot_download(REPO, endpoint=hub.url, cache_dir=cache))
     assert (folder / "sub" / "vocab.txt").read_bytes() == b"a\nb\n"
     assert hub.requests[0].path == f"/api/models/{REPO}/revision/main"
@@ -285,34 +271,24 @@ def test_private_repo(hub: HubServer, api: HfApi, cache: Path) -> None:
     with pytest.raises(RepositoryNotFoundError):
         _download(hub, cache, repo_id="org/private")
     assert api.model_info("org/private", token="hf_valid_1").private is True
-    assert Path(
-        _download(hub, cache, repo_id="org/private", token="hf_valid_1")
-    ).exists()
+    assert Path(_download(hub, cache, repo_id="org/private", token="hf_valid_1")).exists()
 
 
-def test_gated_repo(
-    hub: HubServer, api: HfApi, cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gated_repo(hub: HubServer, api: HfApi, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hub.add_repo("org/gated", {"config.json": CONFIG}, gated=True)
-    assert (
-        api.model_info("org/gated").gated == "auto"
-    )  # metadata stays public, as on the Hub
+    assert api.model_info("org/gated").gated == "auto"  # metadata stays public, as on the Hub
     with pytest.raises(GatedRepoError) as exc:
         _download(hub, cache, repo_id="org/gated")
     assert exc.value.response.status_code == 401
     assert "restricted" in (exc.value.server_message or "")
-    assert isinstance(
-        exc.value, RepositoryNotFoundError
-    )  # GatedRepoError subclasses it
+    assert isinstance(exc.value, RepositoryNotFoundError)  # GatedRepoError subclasses it
     with pytest.raises(GatedRepoError) as exc:
         _download(hub, cache, repo_id="org/gated", token="hf_nope")
     assert exc.value.response.status_code == 403
     assert Path(_download(hub, cache, repo_id="org/gated", token="hf_valid")).exists()
     assert hub.requests[-1].headers["authorization"] == "Bearer hf_valid"
     monkeypatch.setenv("HF_TOKEN", "hf_valid_from_env")  # HF_TOKEN is read at call time
-    assert Path(
-        _download(hub, cache, repo_id="org/gated", force_download=True)
-    ).exists()
+    assert Path(_download(hub, cache, repo_id="org/gated", force_download=True)).exists()
     assert hub.requests[-1].headers["authorization"] == "Bearer hf_valid_from_env"
 
 
@@ -326,9 +302,7 @@ def test_missing_revision(hub: HubServer, api: HfApi, cache: Path) -> None:
 def test_missing_file(hub: HubServer, cache: Path) -> None:
     with pytest.raises(RemoteEntryNotFoundError) as exc:
         _download(hub, cache, filename="missing.bin")
-    assert isinstance(exc.value, EntryNotFoundError) and isinstance(
-        exc.value, HfHubHTTPError
-    )
+    assert isinstance(exc.value, EntryNotFoundError) and isinstance(exc.value, HfHubHTTPError)
     # The client caches the miss under .no_exist/<X-Repo-Commit>/
     assert list((cache / "models--org--tiny-bert" / ".no_exist").glob("*/missing.bin"))
 
@@ -345,29 +319,21 @@ def test_model_info_is_not_retried_on_500(hub: HubServer, api: HfApi) -> None:
     assert api.model_info(REPO).id == REPO  # the failure was used up
 
 
-def test_download_recovers_from_one_500_without_sleeping(
-    hub: HubServer, cache: Path, sleeps: list[float]
-) -> None:
+def test_download_recovers_from_one_500_without_sleeping(hub: HubServer, cache: Path, sleeps: list[float]) -> None:
     hub.fail(500, path_contains="/resolve/")
     assert Path(_download(hub, cache)).exists()
     assert [r.method for r in hub.requests] == ["HEAD", "HEAD", "GET"]
-    assert (
-        sleeps == []
-    )  # first HEAD has no retry; hf_hub_download re-issues it with retries on
+    assert sleeps == []  # first HEAD has no retry; hf_hub_download re-issues it with retries on
 
 
-def test_download_backs_off_on_repeated_500(
-    hub: HubServer, cache: Path, sleeps: list[float]
-) -> None:
+def test_download_backs_off_on_repeated_500(hub: HubServer, cache: Path, sleeps: list[float]) -> None:
     hub.fail(503, times=3, path_contains="/resolve/")
     assert Path(_download(hub, cache)).exists()
     assert [r.method for r in hub.requests] == ["HEAD", "HEAD", "HEAD", "HEAD", "GET"]
     assert sleeps == [1, 2]  # exponential back-off: 1s, 2s, ... capped at 8s
 
 
-def test_get_500_is_not_retried(
-    hub: HubServer, cache: Path, sleeps: list[float]
-) -> None:
+def test_get_500_is_not_retried(hub: HubServer, cache: Path, sleeps: list[float]) -> None:
     hub.fail(200, path_contains="/resolve/")  # let the HEAD through untouched
     hub.fail(500, path_contains="/resolve/")  # ... and fail the GET
     with pytest.raises(HfHubHTTPError) as exc:
@@ -376,9 +342,7 @@ def test_get_500_is_not_retried(
     assert hub.count("file") == 2 and sleeps == []
 
 
-def test_429_retry_after_is_honoured(
-    hub: HubServer, cache: Path, sleeps: list[float]
-) -> None:
+def test_429_retry_after_is_honoured(hub: HubServer, cache: Path, sleeps: list[float]) -> None:
     hub.fail(429, times=2, path_contains="/resolve/", headers={"Retry-After": "7"})
     assert Path(_download(hub, cache)).exists()
     assert sleeps == [8.0]  # Retry-After + 1s
@@ -400,9 +364,7 @@ def test_slow_response_times_out(hub: HubServer, api: HfApi, cache: Path) -> Non
         api.model_info(REPO, timeout=0.2)
     assert time.monotonic() - start < 1.5
     hub.fail(200, delay=2.0, path_contains="/resolve/")
-    assert Path(
-        _download(hub, cache, etag_timeout=0.2)
-    ).exists()  # the retry HEAD is not delayed
+    assert Path(_download(hub, cache, etag_timeout=0.2)).exists()  # the retry HEAD is not delayed
 
 
 def test_malformed_body(hub: HubServer, api: HfApi) -> None:
@@ -436,9 +398,7 @@ def test_stop_cuts_pooled_connections() -> None:
     server = HubServer()
     server.add_repo("a/b", {"x": "y"})
     api = HfApi(endpoint=server.url)
-    assert (
-        api.model_info("a/b").id == "a/b"
-    )  # leaves a kept-alive connection in the pool
+    assert api.model_info("a/b").id == "a/b"  # leaves a kept-alive connection in the pool
     server.stop()
     server.stop()  # idempotent
     with pytest.raises(httpx2.ConnectError):
