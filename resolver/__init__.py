@@ -30,6 +30,7 @@ __all__ = [
     "UnknownLibraryError",
     "UnknownTaskError",
     "__version__",
+    "load_model",
     "model_class_for_task",
     "normalize_task",
     "resolve",
@@ -66,6 +67,17 @@ def model_class_for_task(task: str, library: str = "transformers", model_type: s
     from .api import default_resolver
 
     return default_resolver().model_class_for_task(task, library=library, model_type=model_type)
+
+
+def load_model(ref: Any, task: str | None = None, **kwargs: Any) -> Any:
+    """Resolve `ref` and load it with the class the rules name (needs torch and the model's library).
+
+    Resolve options (library, revision, subfolder, token, offline, cache_dir) and load options (dtype,
+    device, trust_remote_code, anything the library's loader takes) may be mixed; see resolver.loading.
+    """
+    from .loading import load_model as _load_model
+
+    return _load_model(ref, task=task, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

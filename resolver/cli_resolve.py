@@ -22,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--explain", action="store_true", help="show every rule consulted, with its file:line")
     parser.add_argument("--load", action="store_true",
                         help="also load the model (needs the `load` extra) and print its class and size")
+    parser.add_argument("--trust-remote-code", action="store_true",
+                        help="with --load: allow running the model repo's own Python code (only for repos you trust)")
     add_rules_option(parser)
 
 
@@ -67,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.load:
         from .loading import describe_loaded
 
-        loaded = describe_loaded(resolution)
+        loaded = describe_loaded(resolution, **({"trust_remote_code": True} if args.trust_remote_code else {}))
     if args.json:
         data = resolution.to_dict()
         if loaded is not None:

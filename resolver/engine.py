@@ -368,6 +368,7 @@ def resolve_evidence(
         architecture=architecture,
         source=evidence.source,
         subfolder=evidence.subfolder,
+        revision=evidence.revision,
         component=answer.component,
         candidates=tuple(candidates),
         trace=tuple(state.trace),

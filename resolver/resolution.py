@@ -43,12 +43,25 @@ class Resolution:
     component: bool = False
     candidates: tuple[Candidate, ...] = ()
     trace: tuple[TraceStep, ...] = field(default_factory=tuple, repr=False)
+    revision: str | None = None  # the Hub revision the evidence came from; loading uses the same one
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         data = asdict(self)
         data["frameworks"] = list(self.frameworks)
         return data
+
+    def model_class(self, *, trust_remote_code: bool | None = None) -> Any:
+        """The class (or factory such as timm.create_model) that loads this model; imports its library now."""
+        from .loading import model_class
+
+        return model_class(self, trust_remote_code=trust_remote_code)
+
+    def load(self, **kwargs: Any) -> Any:
+        """Load the model (dtype=, device=, revision=, subfolder=, trust_remote_code=, ...); see resolver.loading."""
+        from .loading import load
+
+        return load(self, **kwargs)
 
     def explain(self) -> str:
         """The trace, one line per step, for people."""
