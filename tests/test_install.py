@@ -30,10 +30,11 @@ def test_wheel_ships_rules_and_schemas(tmp_path):
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
     site_dir = next((env_dir / "lib").glob("python3*/site-packages"))
-    (site_dir / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    # Install first: with the dependencies visible, pip would take an installed task-resolver as done.
     subprocess.run(
         [*pip, "--python", str(python), "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True
     )
+    (site_dir / "dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
