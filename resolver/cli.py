@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("resolver.cli_resolve", "say which task, library, framework and class a model has"),
     "explain": ("resolver.cli_resolve", "resolve and show every rule consulted (same as resolve --explain)"),
     "tasks": ("resolver.cli_tasks", "list the known tasks and their synonyms"),
+    "validate": ("resolver.cli_validate", "check rule files: schema, tasks, synonyms, shadowed patterns, examples"),
+    "sync": ("resolver.cli_sync", "regenerate the generated architecture table from the installed libraries"),
 }
 
 
@@ -36,7 +38,10 @@ class _Parser(argparse.ArgumentParser):
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
     """--rules DIR (repeatable): extra rule packs layered over the shipped rules."""
     parser.add_argument(
-        "--rules", action="append", default=[], metavar="DIR",
+        "--rules",
+        action="append",
+        default=[],
+        metavar="DIR",
         help="an extra rules directory or file, layered over the shipped rules (repeatable)",
     )
 

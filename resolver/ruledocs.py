@@ -13,12 +13,14 @@ import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import Finding, RuleError
 from .paths import cache_dir, schema_dir, shipped_rules_dir
-from .yamlsource import Positions, load_yaml_file, pointer
+
+if TYPE_CHECKING:  # PyYAML is imported on a cache miss only: a warm start reads the pickle
+    from .yamlsource import Positions
 
 KINDS = ("tasks", "libraries", "frameworks", "auto_mappings", "architectures", "layouts", "fallback")
 SUPPORTED_VERSIONS = {kind: (1,) for kind in KINDS}
@@ -96,19 +98,31 @@ def content_key(files: Iterable[tuple[Path, str, int]]) -> str:
 def parse(path: Path, label: str, pack: int) -> tuple[RuleDoc | None, list[Finding]]:
     """Parse one file and check its header; schema validation is separate."""
     try:
+        from .yamlsource import load_yaml_file
+
         data, positions = load_yaml_file(path, label)
     except RuleError as exc:
         return None, exc.findings
+    except OSError as exc:
+        return None, [Finding(label, 1, 1, f"cannot read rule file: {exc.strerror or exc}", "rules-path")]
     if data is None:
-        return None, [Finding(label, 1, 1, "the file is empty: a rule file starts with `kind:` and `version:`", "header")]
+        return None, [
+            Finding(label, 1, 1, "the file is empty: a rule file starts with `kind:` and `version:`", "header")
+        ]
     if not isinstance(data, dict):
         kind_of = type(data).__name__
-        return None, [Finding(label, 1, 1, f"a rule file is a mapping with `kind:` and `version:`, not a {kind_of}", "header")]
+        return None, [
+            Finding(label, 1, 1, f"a rule file is a mapping with `kind:` and `version:`, not a {kind_of}", "header")
+        ]
     kind = data.get("kind")
     if kind not in KINDS:
         line, col = positions.get(("kind",), (1, 1))
+        import difflib
+
+        close = difflib.get_close_matches(str(kind), KINDS, n=1, cutoff=0.6) if "kind" in data else []
+        hint = f"did you mean {close[0]!r}? " if close else ""
         message = (
-            f"unknown kind {kind!r}; expected one of: {', '.join(KINDS)}"
+            f"unknown kind {kind!r}; {hint}expected one of: {', '.join(KINDS)}"
             if "kind" in data
             else f"missing `kind:` (one of: {', '.join(KINDS)})"
         )
@@ -118,22 +132,40 @@ def parse(path: Path, label: str, pack: int) -> tuple[RuleDoc | None, list[Findi
         line, col = positions.get(("version",), (1, 1))
         supported = ", ".join(map(str, SUPPORTED_VERSIONS[kind]))
         return None, [
-            Finding(label, line, col,
-                    f"unsupported version {version!r} for kind {kind!r}; this task-resolver reads version {supported}",
-                    "unknown-version")
+            Finding(
+                label,
+                line,
+                col,
+                f"unsupported version {version!r} for kind {kind!r}; this task-resolver reads version {supported}",
+                "unknown-version",
+            )
         ]
     return RuleDoc(label, kind, data, positions, pack), []
 
 
 def schema_findings(doc: RuleDoc) -> list[Finding]:
     """Validate one document against its kind's JSON Schema (draft 2020-12)."""
+    from .yamlsource import pointer
+
     validator = _validator(doc.kind)
     findings = []
     for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         path = tuple(error.absolute_path)
         line, col = doc.position(path)
-        findings.append(Finding(doc.label, line, col, _schema_message(error), "schema", doc_path=pointer(path)))
+        message, check = _schema_message(error), "schema"
+        if doc.kind == "fallback" and len(path) == 2 and path[0] == "order" and error.validator == "enum":
+            message, check = _unknown_strategy(error.instance, list(error.validator_value)), "unknown-strategy"
+        findings.append(Finding(doc.label, line, col, message, check, doc_path=pointer(path)))
     return findings
+
+
+def _unknown_strategy(name: Any, known: list[str]) -> str:
+    """A fallback entry that names no strategy: say which names exist and which one was probably meant."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown strategy {name!r}; {hint}strategies: {', '.join(known)}"
 
 
 def _schema_message(error: Any) -> str:
@@ -144,9 +176,24 @@ def _schema_message(error: Any) -> str:
 
         best = best_match(error.context) or error
     message = best.message
+    if best.validator == "additionalProperties" and isinstance(best.instance, dict):
+        message += _misspelt(best.instance, best.schema.get("properties") or {})
     if len(message) > 300:
         message = message[:297] + "..."
     return message
+
+
+def _misspelt(instance: dict, allowed: dict) -> str:
+    """`; did you mean 'task'?` for keys the schema does not allow, when an allowed key is close."""
+    import difflib
+
+    hints = []
+    for key in instance:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            if close:
+                hints.append(f"{close[0]!r} for {key!r}")
+    return f"; did you mean {', '.join(hints)}?" if hints else f"; allowed here: {', '.join(allowed)}"
 
 
 _VALIDATORS: dict[str, Any] = {}

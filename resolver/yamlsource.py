@@ -22,6 +22,7 @@ PathKey = tuple  # a path inside a document: ("tasks", "text-classification", "l
 Positions = dict  # PathKey -> (line, col), 1-based
 
 _MAX_DEPTH = 64
+_MAX_NODES = 200_000  # aliases can make a small file expand exponentially ("billion laughs")
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
@@ -32,6 +33,8 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} that starts at line {exc.context_mark.line + 1})"
         raise RuleError([Finding(source, line, col, f"not valid YAML: {problem}", "yaml-syntax")]) from None
     except yaml.YAMLError as exc:  # e.g. a control character in the stream
         raise RuleError([Finding(source, 1, 1, f"not valid YAML: {exc}", "yaml-syntax")]) from None
@@ -41,7 +44,11 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
     findings: list[Finding] = []
     if node is None:
         return None, positions
-    data = _convert(node, (), positions, findings, source)
+    try:
+        data = _convert(node, (), positions, findings, source)
+    except _TooBig:
+        message = f"the YAML expands to more than {_MAX_NODES:,} nodes (aliases?): too big to be a rule file"
+        raise RuleError([Finding(source, 1, 1, message, "yaml-syntax")]) from None
     if findings:
         raise RuleError(findings)
     return data, positions
@@ -60,7 +67,13 @@ def load_yaml_file(path: Path, source: str | None = None) -> tuple[Any, Position
     return load_yaml(text, source)
 
 
+class _TooBig(Exception):
+    """Raised inside _convert when a document expands past _MAX_NODES."""
+
+
 def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: list, source: str) -> Any:
+    if path not in positions and len(positions) >= _MAX_NODES:
+        raise _TooBig
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if len(path) > _MAX_DEPTH:
         findings.append(Finding(source, *positions[path], f"nested deeper than {_MAX_DEPTH} levels", "yaml-syntax"))
