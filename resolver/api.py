@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 from .compiled import CompiledRules, compile_rules
 from .conditions import Facts
 from .engine import normalize_library, resolve_evidence, select_loader
-from .errors import EvidenceError, RuleError, UnknownTaskError
+from .errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
 from .evidence import Evidence, from_folder, from_object
 from .hub_errors import HubUnavailable
 from .resolution import Resolution
@@ -19,6 +18,7 @@ from .ruledocs import content_key, gather, load_and_validate, read_cache, write_
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
 RULES_ENV = "TASK_RESOLVER_RULES"
+ENTRY_POINT_GROUP = "task_resolver.rules"  # installed packages' rule packs
 
 
 def env_rule_paths() -> list[Path]:
@@ -27,16 +27,45 @@ def env_rule_paths() -> list[Path]:
     return [Path(part) for part in value.split(os.pathsep) if part.strip()]
 
 
+def installed_rule_paths() -> list[Path]:
+    """Rule packs of installed packages: entry points in the group `task_resolver.rules`, by name.
+
+    An entry point's object is a path (str or PathLike), a callable returning one, or a module or
+    package (its directory is the pack).
+    """
+    from importlib.metadata import entry_points
+
+    from .errors import Finding
+
+    found: list[Path] = []
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+        what = f"entry point {entry.name} = {entry.value} (group {ENTRY_POINT_GROUP})"
+        try:
+            target = entry.load()
+            if callable(target):
+                target = target()
+            if hasattr(target, "__file__") and not isinstance(target, (str, os.PathLike)):
+                target = Path(target.__file__).parent
+            path = Path(target)
+        except Exception as error:  # a broken installed pack names itself instead of crashing the resolver
+            message = f"{what} cannot be loaded: {type(error).__name__}: {error}"
+            raise RuleError([Finding(what, 1, 1, message, "rules-path")]) from None
+        if not path.exists():
+            raise RuleError([Finding(str(path), 1, 1, f"no such rules directory (from {what})", "rules-path")])
+        found.append(path)
+    return found
+
+
 def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True) -> CompiledRules:
     """Load, validate (on a cache miss only) and compile the shipped rules plus `packs`, in order."""
-    from .checks import semantic_findings
-
     files = gather([Path(p) for p in packs], include_shipped=include_shipped)
     key = content_key(files)
     if key in _MEMO:
         return _MEMO[key]
     docs = read_cache(key)
     if docs is None:
+        from .checks import semantic_findings  # a cache miss only: warm starts skip the checks
+
         docs, findings = load_and_validate(files)
         if not any(f.severity == "error" for f in findings):
             findings += semantic_findings(compile_rules(docs))
@@ -51,12 +80,16 @@ def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool
 class Resolver:
     """Resolves model references with one rule set: the shipped rules plus optional rule packs.
 
-    Packs come from `rule_paths`, then $TASK_RESOLVER_RULES; later packs override earlier ones.
+    Layering, each over the one before: the shipped rules, installed packs (entry points in the group
+    `task_resolver.rules`, by name), $TASK_RESOLVER_RULES in order, then `rule_paths` in order; a later
+    pack overrides an earlier one entry by entry. `use_env=False` leaves out the first two sources.
     """
 
-    def __init__(self, rule_paths: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True,
-                 use_env: bool = True) -> None:
-        self.rule_paths = [Path(p) for p in rule_paths] + (env_rule_paths() if use_env else [])
+    def __init__(
+        self, rule_paths: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True, use_env: bool = True
+    ) -> None:
+        environment = installed_rule_paths() + env_rule_paths() if use_env else []
+        self.rule_paths = environment + [Path(p) for p in rule_paths]
         self.include_shipped = include_shipped
         self._rules: CompiledRules | None = None
 
@@ -77,6 +110,8 @@ class Resolver:
         if task is None:
             known = sorted({*self.rules.tasks, *self.rules.synonyms})
             key = name.strip().lower().replace("_", "-")
+            import difflib
+
             raise UnknownTaskError(name, difflib.get_close_matches(key, known, n=3, cutoff=0.5))
         return task
 
@@ -88,8 +123,9 @@ class Resolver:
         """Every synonym and the canonical task it stands for."""
         return {alias: task for alias, (task, _) in sorted(self.rules.synonyms.items())}
 
-    def model_class_for_task(self, task: str, library: str = "transformers", model_type: str | None = None,
-                             architecture: str | None = None) -> str:
+    def model_class_for_task(
+        self, task: str, library: str = "transformers", model_type: str | None = None, architecture: str | None = None
+    ) -> str:
         """The import path of the class that loads `task` for `library` (e.g. transformers.AutoModelForCTC)."""
         canonical = self.normalize_task(task)
         library = normalize_library(self.rules, library)
@@ -105,9 +141,16 @@ class Resolver:
 
     # -------------------------------------------------------------- resolving
 
-    def evidence(self, ref: Any, *, subfolder: str | None = None, revision: str | None = None,
-                 token: str | bool | None = None, offline: bool | None = None,
-                 cache_dir: str | os.PathLike | None = None) -> Evidence:
+    def evidence(
+        self,
+        ref: Any,
+        *,
+        subfolder: str | None = None,
+        revision: str | None = None,
+        token: str | bool | None = None,
+        offline: bool | None = None,
+        cache_dir: str | os.PathLike | None = None,
+    ) -> Evidence:
         """Gather the evidence for a reference: Evidence, dict, model class or object, folder, or Hub repo id."""
         if isinstance(ref, Evidence):
             return ref
@@ -117,8 +160,9 @@ class Resolver:
             path = Path(ref).expanduser()
             if path.exists():
                 return from_folder(path, self.rules.documents, subfolder=subfolder)
-            return self._hub_evidence(str(ref), subfolder=subfolder, revision=revision, token=token,
-                                      offline=offline, cache_dir=cache_dir)
+            return self._hub_evidence(
+                str(ref), subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
+            )
         if ref is None:
             raise EvidenceError("nothing to resolve: the reference is None")
         return from_object(ref)
@@ -135,22 +179,52 @@ class Resolver:
 
         return evidence_from_hub(ref, documents_needed=self.rules.documents, rules=self.rules, **options)
 
-    def resolve(self, ref: Any, *, task: str | None = None, library: str | None = None,
-                revision: str | None = None, subfolder: str | None = None, token: str | bool | None = None,
-                offline: bool | None = None, cache_dir: str | os.PathLike | None = None) -> Resolution:
+    def resolve(
+        self,
+        ref: Any,
+        *,
+        task: str | None = None,
+        library: str | None = None,
+        revision: str | None = None,
+        subfolder: str | None = None,
+        token: str | bool | None = None,
+        offline: bool | None = None,
+        cache_dir: str | os.PathLike | None = None,
+    ) -> Resolution:
         """Say which task, library, framework and loader class a model reference has, and why."""
         canonical = self.normalize_task(task) if task is not None else None
         try:
-            evidence = self.evidence(ref, subfolder=subfolder, revision=revision, token=token,
-                                     offline=offline, cache_dir=cache_dir)
+            evidence = self.evidence(
+                ref, subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
+            )
         except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
             if canonical is None:
                 raise
             evidence = Evidence(source="hub", ref=str(ref), notes=(f"{error.message}; resolved with the task given",))
         return resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
 
-    def resolve_evidence(self, evidence: Evidence | dict, *, task: str | None = None,
-                         library: str | None = None) -> Resolution:
+    def resolve_base(self, resolution: Resolution, **options: Any) -> Resolution:
+        """Resolve the model `resolution` builds on (a PEFT adapter's base_model_name_or_path).
+
+        A relative local path is taken from the adapter's folder; anything else is a folder or a Hub
+        repo id, resolved with `options` (revision=, token=, offline=, ...) like `resolve()`.
+        """
+        base = resolution.base_model
+        if not base:
+            raise ResolutionError(
+                f"{resolution.ref or 'this model'} names no base model",
+                hint="only adapters name one (adapter_config.json base_model_name_or_path); resolve the model itself",
+                trace=list(resolution.trace),
+            )
+        if resolution.source == "folder" and resolution.ref and not Path(base).is_absolute():
+            beside = Path(resolution.ref) / (resolution.subfolder or "") / base
+            if beside.is_dir():
+                return self.resolve(beside, **options)
+        return self.resolve(base, **options)
+
+    def resolve_evidence(
+        self, evidence: Evidence | dict, *, task: str | None = None, library: str | None = None
+    ) -> Resolution:
         """Resolve evidence already gathered (no I/O at all)."""
         if isinstance(evidence, dict):
             evidence = Evidence.from_dict(evidence)

@@ -9,21 +9,31 @@ from .resolution import Resolution
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("ref", metavar="REF", help="a local model folder, a cached snapshot, or a Hub repo id (org/name)")
+    parser.add_argument(
+        "ref", metavar="REF", help="a local model folder, a cached snapshot, or a Hub repo id (org/name)"
+    )
     parser.add_argument("--task", help="the task, when you know it (a name or synonym: causal-lm, ner, ...)")
     parser.add_argument("--library", help="the library, when you know it (transformers, diffusers, ...)")
     parser.add_argument("--subfolder", help="resolve this subfolder of the model (e.g. unet, or an onnx/ export)")
     parser.add_argument("--revision", help="Hub revision: a branch, tag or commit sha (default: main)")
     parser.add_argument("--token", help="Hub token (default: $HF_TOKEN or the saved login)")
     parser.add_argument("--cache-dir", help="Hub cache folder (default: $HF_HUB_CACHE)")
-    parser.add_argument("--offline", action="store_true", default=None,
-                        help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output (includes the trace)")
     parser.add_argument("--explain", action="store_true", help="show every rule consulted, with its file:line")
-    parser.add_argument("--load", action="store_true",
-                        help="also load the model (needs the `load` extra) and print its class and size")
-    parser.add_argument("--trust-remote-code", action="store_true",
-                        help="with --load: allow running the model repo's own Python code (only for repos you trust)")
+    parser.add_argument(
+        "--load", action="store_true", help="also load the model (needs the `load` extra) and print its class and size"
+    )
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="with --load: allow running the model repo's own Python code (only for repos you trust)",
+    )
     add_rules_option(parser)
 
 
@@ -41,10 +51,14 @@ def render(resolution: Resolution) -> str:
         rows.append(("architecture", resolution.architecture))
     if resolution.component:
         rows.append(("component", f"yes: {resolution.subfolder or 'this folder'} is one part of a larger model"))
+    if resolution.base_model:
+        rows.append(("base model", resolution.base_model))
     where = f" ({resolution.where})" if resolution.where else ""
     rows.append(("decided by", f"{resolution.strategy}{where}"))
     # the library's default task is the answer of last resort: not worth listing as a rival
-    others = sorted({c.task for c in resolution.candidates if c.task != resolution.task and c.strategy != "library_default"})
+    others = sorted(
+        {c.task for c in resolution.candidates if c.task != resolution.task and c.strategy != "library_default"}
+    )
     if others:
         rows.append(("other answers", ", ".join(others)))
     return "\n".join(f"{label + ':':<15}{value}" for label, value in rows)
@@ -62,8 +76,14 @@ def run(args: argparse.Namespace) -> int:
 
     resolver = Resolver(args.rules)
     resolution = resolver.resolve(
-        args.ref, task=args.task, library=args.library, subfolder=args.subfolder, revision=args.revision,
-        token=args.token, offline=args.offline, cache_dir=args.cache_dir,
+        args.ref,
+        task=args.task,
+        library=args.library,
+        subfolder=args.subfolder,
+        revision=args.revision,
+        token=args.token,
+        offline=args.offline,
+        cache_dir=args.cache_dir,
     )
     loaded = None
     if args.load:

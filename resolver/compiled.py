@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import Predicate, compile_condition, documents_read_by
+from .conditions import Predicate, compile_condition, describe, documents_read_by, lookup
 from .ruledocs import RuleDoc
 
 
@@ -74,6 +74,23 @@ class Detector:
     when: Predicate | None
     where: str
     use: str | None = None
+    branches: tuple[tuple[Predicate | None, str], ...] = ()  # (condition, in words): the alternatives of `when`
+
+    def evidence(self, facts: Any) -> str:
+        """In words, what made `when` hold: the first alternative of a top-level `any` that holds."""
+        for predicate, text in self.branches:
+            if predicate is None or predicate(facts):
+                return text
+        return ""
+
+
+def _detector(name: str, spec: dict, where: str) -> Detector:
+    """A detection entry; the alternatives of a top-level `any` are kept apart so the trace can name the one used."""
+    if list(spec) == ["any"]:
+        branches = tuple((compile_condition(item), describe(item)) for item in spec["any"])
+    else:
+        branches = ((None, describe(spec)),)
+    return Detector(name, compile_condition(spec), where, branches=branches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,21 @@ class Lookup:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueRef:
+    """Where a layout reads a value: `key` (dotted) of the JSON document `file`, or of the Hub's metadata."""
+
+    key: str
+    file: str | None = None  # None: the Hub metadata
+
+    def read(self, facts: Any) -> Any:
+        data = facts.hub if self.file is None else facts.docs.get(self.file)
+        return lookup(data, self.key)
+
+    def describe(self) -> str:
+        return f"Hub {self.key}" if self.file is None else f"{self.file} {self.key}"
+
+
+@dataclass(frozen=True, slots=True)
 class Layout:
     name: str
     when: Predicate
@@ -93,6 +125,10 @@ class Layout:
     component: bool
     where: str
     examples: tuple[dict, ...] = ()
+    architecture: tuple[ValueRef, ...] = ()  # where the folder names the class that loads it
+    base_model: tuple[ValueRef, ...] = ()  # where it names the model it adapts (PEFT adapters, ...)
+    task_from_class: tuple[ValueRef, ...] = ()  # where it names a class the architecture tables know
+    loader_module: str | None = None  # the `architecture` class, imported from this module, loads the folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +223,7 @@ def _compile_libraries(rules: CompiledRules, doc: RuleDoc, new_detectors: list[D
         if "use" in entry:
             new_detectors.append(Detector(None, None, where, use=entry["use"]))
         else:
-            new_detectors.append(Detector(entry["library"], compile_condition(entry["when"]), where))
+            new_detectors.append(_detector(entry["library"], entry["when"], where))
 
 
 def _compile_architectures(rules: CompiledRules, doc: RuleDoc) -> None:
@@ -196,7 +232,7 @@ def _compile_architectures(rules: CompiledRules, doc: RuleDoc) -> None:
         rules.legacy_prefixes = tuple(data["legacy_prefixes"])
     table = rules.generated if "generated" in data else rules.exact
     if "generated" in data:
-        rules.generated_from = dict(data["generated"].get("from") or {})
+        rules.generated_from.update(data["generated"].get("from") or {})  # one generated file per library
     for name, task in (data.get("exact") or {}).items():
         table[name] = (task, doc.where("exact", name))
     index_of = {(p.kind, p.needle): i for i, p in enumerate(rules.patterns)}
@@ -220,9 +256,7 @@ def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layou
         lookup = None
         if "lookup" in entry:
             spec = entry["lookup"]
-            table = {
-                value: (task, doc.where(*path, "lookup", "table", value)) for value, task in spec["table"].items()
-            }
+            table = {value: (task, doc.where(*path, "lookup", "table", value)) for value, task in spec["table"].items()}
             lookup = Lookup(spec["file"], spec["key"], table, doc.where(*path, "lookup"))
         new_layouts.append(
             Layout(
@@ -233,8 +267,18 @@ def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layou
                 bool(entry.get("component", False)),
                 doc.where(*path),
                 tuple(entry.get("examples") or ()),
+                _value_refs(entry.get("architecture")),
+                _value_refs(entry.get("base_model")),
+                _value_refs(entry.get("task_from_class")),
+                entry.get("loader_module"),
             )
         )
+
+
+def _value_refs(spec: Any) -> tuple[ValueRef, ...]:
+    """`{file: F, key: K}` / `{hub: K}`, or a list of them (the first that has a value wins)."""
+    items = spec if isinstance(spec, list) else [spec] if spec else []
+    return tuple(ValueRef(item["hub"]) if "hub" in item else ValueRef(item["key"], item["file"]) for item in items)
 
 
 def _merge_named(existing: list, new: list, key: Any) -> list:
@@ -272,7 +316,7 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
             elif doc.kind == "frameworks":
                 for index, entry in enumerate(doc.data["detect"]):
                     new_framework_detectors.append(
-                        Detector(entry["framework"], compile_condition(entry["when"]), doc.where("detect", index))
+                        _detector(entry["framework"], entry["when"], doc.where("detect", index))
                     )
             elif doc.kind == "architectures":
                 _compile_architectures(rules, doc)
@@ -295,6 +339,8 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
     for layout in rules.layouts:
         if layout.lookup:
             needed.add(layout.lookup.file)
+        refs = (*layout.architecture, *layout.base_model, *layout.task_from_class)
+        needed.update(ref.file for ref in refs if ref.file)
     rules.documents = frozenset(needed)
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))

@@ -31,19 +31,40 @@ class Facts:
     classes: tuple[tuple[str, str], ...] = ()  # (name, module) for the class and its bases
     architecture: str | None = None
     library: str | None = None
+    # "\n"-joined class names and modules, built on first use: class conditions become substring tests
+    _class_text: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def config(self) -> Mapping[str, Any]:
         config = self.docs.get(CONFIG_FILE)
-        return config if isinstance(config, Mapping) else {}
+        if type(config) is dict:  # the common case, without the cost of an ABC check
+            return config
+        return config if config is not None and isinstance(config, Mapping) else {}
+
+    def class_text(self) -> tuple[str, str]:
+        """(names, modules) of `classes`, each "\n"-joined with a "\n" at both ends."""
+        if self._class_text is None:
+            names, modules = zip(*self.classes, strict=True) if self.classes else ((), ())
+            self._class_text = ("\n" + "\n".join(names) + "\n", "\n" + "\n".join(modules) + "\n")
+        return self._class_text
 
 
 def lookup(data: Any, dotted: str) -> Any:
     """Follow a dotted path (`text_config.model_type`) through nested mappings; `_MISSING` if absent."""
-    for part in dotted.split("."):
-        if not isinstance(data, Mapping) or part not in data:
+    return _follow(data, tuple(dotted.split(".")))
+
+
+def _follow(data: Any, parts: tuple[str, ...]) -> Any:
+    """`lookup` with the path already split (conditions split theirs once, when compiled)."""
+    for part in parts:
+        if type(data) is dict:  # the common case, without the cost of an ABC check
+            data = data.get(part, _MISSING)
+            if data is _MISSING:
+                return _MISSING
+        elif isinstance(data, Mapping) and part in data:
+            data = data[part]
+        else:
             return _MISSING
-        data = data[part]
     return data
 
 
@@ -88,54 +109,122 @@ def _hashable(value: Any) -> bool:
 
 
 def _match_mapping(spec: Mapping[str, Any], get: Callable[[Facts], Any]) -> Predicate:
-    checks = [(key, compile_matcher(matcher)) for key, matcher in spec.items()]
+    checks = [(tuple(key.split(".")), compile_matcher(matcher)) for key, matcher in spec.items()]
 
     def predicate(facts: Facts) -> bool:
         data = get(facts)
-        return all(match(lookup(data, key)) for key, match in checks)
+        for parts, match in checks:
+            if not match(_follow(data, parts)):
+                return False
+        return True
 
     return predicate
 
 
-def _glob(pattern: str) -> Predicate:
-    regex = re.compile(fnmatch.translate(pattern))
-    return lambda facts: any(regex.match(name) for name in facts.files)
-
-
-def _json(spec: Mapping[str, Any]) -> Predicate:
-    name = spec["file"]
-    inner = _match_mapping(spec.get("match", {}), lambda facts: facts.docs.get(name))
-    return lambda facts: isinstance(facts.docs.get(name), Mapping) and inner(facts)
-
-
-def _class(spec: Mapping[str, Any]) -> Predicate:
-    name_match = compile_matcher(spec["name"]) if "name" in spec else None
-    module_match = compile_matcher(spec["module"]) if "module" in spec else None
+def _globs(patterns: list[str]) -> Predicate:
+    """Any file matches any of the glob patterns: one regex, one pass over the file list."""
+    match = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
     def predicate(facts: Facts) -> bool:
-        for name, module in facts.classes:
-            if (name_match is None or name_match(name)) and (module_match is None or module_match(module)):
+        for name in facts.files:
+            if match(name):
                 return True
         return False
 
     return predicate
 
 
+def _json(spec: Mapping[str, Any]) -> Predicate:
+    name = spec["file"]
+    inner = _match_mapping(spec.get("match", {}), lambda facts: facts.docs.get(name))
+
+    def predicate(facts: Facts) -> bool:
+        doc = facts.docs.get(name)
+        if doc is None:  # the usual case, decided without the cost of an ABC check
+            return False
+        return (type(doc) is dict or isinstance(doc, Mapping)) and inner(facts)
+
+    return predicate
+
+
+def _needles(spec: Any) -> tuple[str, ...] | None:
+    """Substrings of the "\n"-joined text, one of which occurs exactly when some line matches `spec`.
+
+    None when the matcher is not a plain string test (then the classes are walked one by one).
+    """
+    if isinstance(spec, str):
+        spec = {"equals": spec}
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        return None
+    ((op, arg),) = spec.items()
+    values = list(arg) if op == "in" and isinstance(arg, (list, tuple)) else [arg]
+    if not values or not all(isinstance(v, str) and v and "\n" not in v for v in values):
+        return None
+    form = {"equals": "\n{}\n", "in": "\n{}\n", "prefix": "\n{}", "suffix": "{}\n", "contains": "{}"}.get(op)
+    return tuple(form.format(v) for v in values) if form else None
+
+
+def _class(spec: Mapping[str, Any]) -> Predicate:
+    name_match = compile_matcher(spec["name"]) if "name" in spec else None
+    module_match = compile_matcher(spec["module"]) if "module" in spec else None
+    # quick tests on the joined names / modules: necessary always, sufficient when only one field is given
+    quick = [(index, _needles(spec[key])) for index, key in enumerate(("name", "module")) if key in spec]
+    exact = len(quick) == 1 and quick[0][1] is not None
+    quick = [(index, needles) for index, needles in quick if needles is not None]
+
+    def walk(facts: Facts) -> bool:
+        for name, module in facts.classes:
+            if (name_match is None or name_match(name)) and (module_match is None or module_match(module)):
+                return True
+        return False
+
+    if not quick:
+        return walk
+    if exact and len(quick[0][1]) == 1:  # the usual form, e.g. {module: {prefix: transformers.}}
+        index, (needle,) = quick[0]
+        return lambda facts: bool(facts.classes) and needle in (facts._class_text or facts.class_text())[index]
+
+    def predicate(facts: Facts) -> bool:
+        if not facts.classes:
+            return False
+        text = facts.class_text()
+        for index, needles in quick:
+            haystack = text[index]
+            for needle in needles:
+                if needle in haystack:
+                    break
+            else:
+                return False
+        return True if exact else walk(facts)
+
+    return predicate
+
+
 def _config_has(keys: str | list[str]) -> Predicate:
-    keys = [keys] if isinstance(keys, str) else list(keys)
-    return lambda facts: all(_present(lookup(facts.config, key)) for key in keys)
+    paths = [tuple(key.split(".")) for key in ([keys] if isinstance(keys, str) else keys)]
+
+    def predicate(facts: Facts) -> bool:
+        config = facts.config
+        if not config and paths:  # no config.json: no key of it is present
+            return False
+        for parts in paths:
+            value = _follow(config, parts)
+            if value is _MISSING or value is None:
+                return False
+        return True
+
+    return predicate
 
 
 def compile_condition(spec: Mapping[str, Any]) -> Predicate:
     """Compile one condition mapping (already schema-valid) into a predicate."""
     if len(spec) != 1:  # several keys = all of them
-        parts = [compile_condition({key: value}) for key, value in spec.items()]
-        return lambda facts: all(part(facts) for part in parts)
+        return _all([compile_condition({key: value}) for key, value in spec.items()])
     ((key, value),) = spec.items()
     if key == "file":
         return lambda facts: value in facts.files
     if key == "glob":
-        return _glob(value)
+        return _globs([value])
     if key == "config_has":
         return _config_has(value)
     if key == "config":
@@ -152,14 +241,91 @@ def compile_condition(spec: Mapping[str, Any]) -> Predicate:
     if key == "library":
         match = compile_matcher(value)
         return lambda facts: facts.library is not None and match(facts.library)
-    if key in ("any", "all"):
-        parts = [compile_condition(item) for item in value]
-        combine = any if key == "any" else all
-        return lambda facts: combine(part(facts) for part in parts)
+    if key == "all":
+        return _all([compile_condition(item) for item in value])
+    if key == "any":
+        # the globs of an `any` become one regex and its file names one set: one test each, not one per item
+        def only(item: Any, key: str) -> bool:
+            return isinstance(item, Mapping) and list(item) == [key]
+
+        globs = [item["glob"] for item in value if only(item, "glob")]
+        names = frozenset(item["file"] for item in value if only(item, "file"))
+        parts = [compile_condition(item) for item in value if not (only(item, "glob") or only(item, "file"))]
+        if globs:
+            parts.insert(0, _globs(globs))
+        if names:
+            parts.insert(0, lambda facts: not names.isdisjoint(facts.files))
+        return _any(parts)
     if key == "not":
         inner = compile_condition(value)
         return lambda facts: not inner(facts)
     raise ValueError(f"unknown condition {key!r}")  # the schema rejects this before we get here
+
+
+def _all(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+
+    def predicate(facts: Facts) -> bool:
+        for part in parts:
+            if not part(facts):
+                return False
+        return True
+
+    return predicate
+
+
+def _any(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        return parts[0]
+
+    def predicate(facts: Facts) -> bool:
+        for part in parts:
+            if part(facts):
+                return True
+        return False
+
+    return predicate
+
+
+def describe(spec: Any, nested: bool = False) -> str:
+    """A condition in a few words, for traces: `modules.json`, `config.json has pretrained_cfg`, ..."""
+    if not isinstance(spec, Mapping):
+        return str(spec)
+    nested = nested or len(spec) > 1
+    said = []
+    for key, value in spec.items():
+        if key == "file":
+            said.append(str(value))
+        elif key == "glob":
+            said.append(f"files matching {value}")
+        elif key == "config_has":
+            said.append(f"{CONFIG_FILE} has {', '.join([value] if isinstance(value, str) else value)}")
+        elif key in ("config", "hub"):
+            said.append(f"{CONFIG_FILE if key == 'config' else 'Hub'} {_describe_fields(value)}")
+        elif key == "json":
+            match = value.get("match")
+            said.append(f"{value.get('file')} {_describe_fields(match)}" if match else str(value.get("file")))
+        elif key in ("architecture", "library"):
+            said.append(f"{key} {_describe_matcher(value)}")
+        elif key == "class":
+            said.append("class " + " ".join(f"{k} {_describe_matcher(v)}" for k, v in value.items()))
+        elif key in ("any", "all"):
+            joined = (" or " if key == "any" else " and ").join(describe(item, True) for item in value)
+            said.append(f"({joined})" if nested and len(value) > 1 else joined)
+        elif key == "not":
+            said.append(f"not {describe(value, True)}")
+    return " and ".join(said)
+
+
+def _describe_fields(spec: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key} {_describe_matcher(matcher)}" for key, matcher in spec.items())
+
+
+def _describe_matcher(spec: Any) -> str:
+    if not isinstance(spec, Mapping):
+        return f"= {spec}"
+    return " ".join(f"{op} {arg}" for op, arg in spec.items())
 
 
 def documents_read_by(spec: Any) -> set[str]:

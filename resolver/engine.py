@@ -8,14 +8,14 @@ lands in the trace with the `file:line` of the rule that decided it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
-from .compiled import CompiledRules, LoaderRule
+from .compiled import CompiledRules, Layout, LoaderRule, ValueRef
 from .conditions import Facts, lookup
 from .errors import ResolutionError, UnknownLibraryError
 from .evidence import Evidence
 from .resolution import Candidate, Resolution, TraceStep
-from .versions import requirement_state
 
 
 @dataclass(slots=True)
@@ -30,15 +30,35 @@ class Answer:
 class State:
     """Everything one resolution reads and writes."""
 
-    __slots__ = ("rules", "evidence", "facts", "task", "task_given", "trace")
+    __slots__ = (
+        "rules",
+        "evidence",
+        "facts",
+        "config",
+        "task",
+        "task_given",
+        "trace",
+        "component",
+        "layout_class",
+        "layout_loader",
+        "base_model",
+    )
 
-    def __init__(self, rules: CompiledRules, evidence: Evidence, facts: Facts, task: str | None, task_given: str | None):
+    def __init__(
+        self, rules: CompiledRules, evidence: Evidence, facts: Facts, task: str | None, task_given: str | None
+    ):
         self.rules = rules
         self.evidence = evidence
         self.facts = facts
+        self.config = facts.config  # config.json as a mapping ({} when absent), read by several strategies
         self.task = task
         self.task_given = task_given
         self.trace: list[TraceStep] = []
+        # facts the layouts report whether or not they name the task
+        self.component = False
+        self.layout_class: str | None = None
+        self.layout_loader: tuple[str, str] | None = None  # (import path, where): a layout's own loader class
+        self.base_model: str | None = None
 
     def note(self, step: str, message: str, where: str | None = None) -> None:
         self.trace.append(TraceStep(step, "note", message, where))
@@ -66,7 +86,7 @@ def _lookup_tables(rules: CompiledRules, name: str) -> tuple[str, str, str] | No
         if name.startswith(prefix) and len(name) > len(prefix) and name[len(prefix)].isupper():
             found = _lookup_tables(rules, name[len(prefix) :])
             if found:
-                return found[0], found[1], f"{found[2]}, {prefix} spelling of {name[len(prefix):]}"
+                return found[0], found[1], f"{found[2]}, {prefix} spelling of {name[len(prefix) :]}"
     return None
 
 
@@ -117,26 +137,69 @@ def _class_hierarchy(state: State) -> Answer | None:
     return None
 
 
+def _read_first(refs: tuple[ValueRef, ...], facts: Facts) -> tuple[str, ValueRef] | None:
+    """The first non-empty string the references point at (a list's first string, e.g. a card's base_model)."""
+    for ref in refs:
+        value = ref.read(facts)
+        if isinstance(value, list):
+            value = next((item for item in value if isinstance(item, str)), None)
+        if isinstance(value, str) and value:
+            return value, ref
+    return None
+
+
+def _layout_facts(state: State, layout: Layout) -> None:
+    """What a matching layout says besides the task: component, the class it names, its base model."""
+    if layout.component and not state.component:
+        state.component = True
+        state.trace.append(
+            TraceStep("layouts", "note", f"layout {layout.name}: a component of a larger model", layout.where)
+        )
+    if state.layout_class is None:
+        found = _read_first(layout.architecture, state.facts)
+        if found:
+            state.layout_class = found[0]
+            if layout.loader_module and found[0].isidentifier():
+                state.layout_loader = (f"{layout.loader_module}.{found[0]}", layout.where)
+    if state.base_model is None:
+        found = _read_first(layout.base_model, state.facts)
+        if found:
+            state.base_model = found[0]
+            message = f"layout {layout.name}: base model {found[0]} ({found[1].describe()})"
+            state.trace.append(TraceStep("layouts", "note", message, layout.where))
+
+
 def _layouts(state: State) -> Answer | None:
     facts = state.facts
     for layout in state.rules.layouts:
         if not layout.when(facts):
             continue
+        _layout_facts(state, layout)
         if layout.lookup:
             value = lookup(facts.docs.get(layout.lookup.file), layout.lookup.key)
             if isinstance(value, str) and value in layout.lookup.table:
                 task, where = layout.lookup.table[value]
                 message = f"layout {layout.name}: {layout.lookup.file} {layout.lookup.key} = {value}"
                 return Answer(task, message, where, component=layout.component)
+        named = _read_first(layout.task_from_class, facts)
+        if named:
+            found = lookup_architecture(state.rules, named[0], facts)
+            if found:
+                message = f"layout {layout.name}: {named[1].describe()} = {named[0]} ({found[2]})"
+                return Answer(found[0], message, found[1], component=layout.component)
+            message = f"layout {layout.name}: no rule names the task of {named[0]} ({named[1].describe()})"
+            state.trace.append(TraceStep("layouts", "passed", message, layout.where))
         for case in layout.cases:
             if case.when is None or case.when(facts):
                 return Answer(case.task, f"layout {layout.name}", case.where, component=layout.component)
-        state.trace.append(TraceStep("layouts", "passed", f"layout {layout.name} matched but named no task", layout.where))
+        state.trace.append(
+            TraceStep("layouts", "passed", f"layout {layout.name} matched but named no task", layout.where)
+        )
     return None
 
 
 def _config_architectures(state: State) -> Answer | None:
-    architectures = state.evidence.config.get("architectures")
+    architectures = state.config.get("architectures")
     if not architectures:
         if state.evidence.documents.get("config.json") is not None:
             state.trace.append(TraceStep("config_architectures", "passed", "config.json lists no architectures"))
@@ -167,18 +230,52 @@ def _best_auto_class(rules: CompiledRules, names: object) -> tuple[str, str, str
     return best[0].task, best[0].where, best[1]
 
 
+_AUTO_MODEL = "AutoModel"
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def _auto_map(state: State) -> Answer | None:
-    auto_map = state.evidence.config.get("auto_map")
+    """Custom code: the auto classes of `auto_map`, for classes the architecture tables do not know.
+
+    A listed architecture the tables know is not custom code (configs keep stale auto_map entries):
+    config_architectures decides. Among the auto classes, those that load a listed architecture come
+    first (`AutoModelForCausalLM: modeling_x.XForCausalLM`), then the most specific.
+    """
+    auto_map = state.config.get("auto_map")
     if not isinstance(auto_map, dict):
         return None
-    found = _best_auto_class(state.rules, auto_map)
+    architectures = _names(state.config.get("architectures"))
+    for name in architectures:
+        if _lookup_tables(state.rules, name):
+            message = f"{name} is in the architecture tables: not custom code, auto_map not consulted"
+            state.trace.append(TraceStep("auto_map", "passed", message))
+            return None
+    loading_listed = [
+        key
+        for key, target in auto_map.items()
+        if any(value.rsplit(".", 1)[-1] in architectures for value in _names(target))
+    ]
+    found = _best_auto_class(state.rules, loading_listed) or _best_auto_class(state.rules, auto_map)
     if found:
-        return Answer(found[0], f"config.json auto_map has {found[2]} -> {auto_map[found[2]]}", found[1])
+        said = f"config.json auto_map has {found[2]} -> {auto_map[found[2]]}"
+        # AutoModelForCausalLM loads a *ForCausalLM: the suffix pattern's conditions on the config apply
+        head = found[2][len(_AUTO_MODEL) :] if found[2].startswith(_AUTO_MODEL) else ""
+        pattern = _lookup_patterns(state.rules, head, state.facts) if head else None
+        if pattern and pattern[0] != found[0]:
+            return Answer(pattern[0], f"{said} ({pattern[2]} on the config)", pattern[1])
+        return Answer(found[0], said, found[1])
     state.trace.append(TraceStep("auto_map", "passed", f"no auto class in auto_map keys {sorted(auto_map)}"))
     return None
 
 
 def _hub_transformers_info(state: State) -> Answer | None:
+    if not state.evidence.hub:
+        return None
     info = state.evidence.hub.get("transformersInfo")
     if not isinstance(info, dict):
         return None
@@ -196,6 +293,8 @@ def _hub_transformers_info(state: State) -> Answer | None:
 
 def _hub_pipeline_tag(state: State) -> Answer | None:
     hub = state.evidence.hub
+    if not hub:
+        return None
     card = hub.get("cardData") if isinstance(hub.get("cardData"), dict) else {}
     for label, tag in (("pipeline_tag", hub.get("pipeline_tag")), ("cardData.pipeline_tag", card.get("pipeline_tag"))):
         if not isinstance(tag, str):
@@ -257,7 +356,9 @@ def _detect_library(state: State, library: str | None) -> str | None:
                 state.trace.append(TraceStep("library", "answered", f"{name}: Hub library_name{known}", detector.where))
                 return name
         elif detector.when(facts):
-            state.trace.append(TraceStep("library", "answered", f"{detector.name}", detector.where))
+            evidence = detector.evidence(facts)
+            message = f"{detector.name}: {evidence}" if evidence else str(detector.name)
+            state.trace.append(TraceStep("library", "answered", message, detector.where))
             return detector.name
     state.trace.append(TraceStep("library", "passed", "no library rule matches the evidence"))
     return None
@@ -265,13 +366,16 @@ def _detect_library(state: State, library: str | None) -> str | None:
 
 def _detect_frameworks(state: State) -> tuple[str, ...]:
     found: list[str] = []
+    said: list[str] = []
     where = None
     for detector in state.rules.frameworks:
         if detector.name not in found and detector.when(state.facts):
             found.append(detector.name)
+            evidence = detector.evidence(state.facts)
+            said.append(f"{detector.name} ({evidence})" if evidence else str(detector.name))
             where = where or detector.where
     if found:
-        state.trace.append(TraceStep("framework", "answered", ", ".join(found), where))
+        state.trace.append(TraceStep("framework", "answered", ", ".join(said), where))
     else:
         state.trace.append(TraceStep("framework", "passed", "no weight files: framework unknown"))
     return tuple(found)
@@ -286,11 +390,14 @@ def select_loader(
     for entry in entries:
         if entry.when is not None and not entry.when(facts):
             continue
-        satisfied, message = requirement_state(entry.requires)
-        if satisfied is False:
-            continue
-        if message and trace is not None:
-            trace.append(TraceStep("loader", "note", message, entry.where))
+        if entry.requires:
+            from .versions import requirement_state  # importlib.metadata: only for gated loaders
+
+            satisfied, message = requirement_state(entry.requires)
+            if satisfied is False:
+                continue
+            if message and trace is not None:
+                trace.append(TraceStep("loader", "note", message, entry.where))
         return entry.import_path, entry.where
     library_def = rules.libraries.get(library or "")
     if library_def and library_def.default_loader:
@@ -330,10 +437,14 @@ def resolve_evidence(
             continue
         if winner is None:
             winner = (name, answer)
-            state.trace.append(TraceStep(name, "answered", f"{answer.task}: {answer.message}", answer.where, answer.task))
+            state.trace.append(
+                TraceStep(name, "answered", f"{answer.task}: {answer.message}", answer.where, answer.task)
+            )
         else:
             candidates.append(Candidate(answer.task, name, answer.where))
-            state.trace.append(TraceStep(name, "candidate", f"{answer.task}: {answer.message}", answer.where, answer.task))
+            state.trace.append(
+                TraceStep(name, "candidate", f"{answer.task}: {answer.message}", answer.where, answer.task)
+            )
 
     if winner is None:
         raise ResolutionError(
@@ -342,34 +453,54 @@ def resolve_evidence(
             trace=state.trace,
         )
     strategy, answer = winner
-    config = evidence.config
-    architecture = answer.architecture
+    config = state.config
+    architecture = answer.architecture or state.layout_class
     if architecture is None:
         archs = config.get("architectures")
         if isinstance(archs, list) and archs and isinstance(archs[0], str):
             architecture = archs[0]
     facts.architecture = architecture
-    loader, loader_where = select_loader(rules, answer.task, facts.library, facts, state.trace)
+    if state.layout_loader:  # a component loads with its own class, whatever task its pipeline has
+        loader, loader_where = state.layout_loader
+    else:
+        loader, loader_where = select_loader(rules, answer.task, facts.library, facts, state.trace)
     if loader:
         state.trace.append(TraceStep("loader", "answered", loader, loader_where))
     else:
         state.trace.append(TraceStep("loader", "passed", f"no loader for {answer.task} in library {facts.library}"))
     model_type = config.get("model_type")
-    return Resolution(
-        ref=evidence.ref,
-        task=answer.task,
-        library=facts.library,
-        framework=frameworks[0] if frameworks else None,
-        frameworks=frameworks,
-        loader=loader,
-        strategy=strategy,
-        where=answer.where,
-        model_type=model_type if isinstance(model_type, str) else None,
-        architecture=architecture,
-        source=evidence.source,
-        subfolder=evidence.subfolder,
-        revision=evidence.revision,
-        component=answer.component,
-        candidates=tuple(candidates),
-        trace=tuple(state.trace),
+    return _new_resolution(
+        {
+            "ref": evidence.ref,
+            "task": answer.task,
+            "library": facts.library,
+            "framework": frameworks[0] if frameworks else None,
+            "frameworks": frameworks,
+            "loader": loader,
+            "strategy": strategy,
+            "where": answer.where,
+            "model_type": model_type if isinstance(model_type, str) else None,
+            "architecture": architecture,
+            "source": evidence.source,
+            "subfolder": evidence.subfolder,
+            "revision": evidence.revision,
+            "component": answer.component or state.component,
+            "candidates": tuple(candidates),
+            "trace": tuple(state.trace),
+            "base_model": state.base_model,
+        }
     )
+
+
+_RESOLUTION_FIELDS = len(fields(Resolution))
+
+
+def _new_resolution(values: dict[str, Any]) -> Resolution:
+    """`Resolution(**values)` at a quarter of the cost: a frozen dataclass's __init__ pays one
+    object.__setattr__ per field, a fifth of a resolution (docs/benchmarks.md). Every field must be
+    given; if Resolution gains one the engine does not pass, the ordinary constructor runs instead."""
+    if len(values) != _RESOLUTION_FIELDS:
+        return Resolution(**values)
+    resolution = object.__new__(Resolution)
+    object.__setattr__(resolution, "__dict__", values)
+    return resolution

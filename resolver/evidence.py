@@ -17,6 +17,7 @@ from .errors import EvidenceError
 
 MAX_FILES = 50_000  # a model folder with more entries than this is listed partially
 _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
+PARENT = "../"  # a document path starting so names a file of the model folder's parent
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,20 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
         raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
     files = list_files(root)
     documents = {}
+    notes = []
     for name in sorted(documents_needed):
         if name in files:
             documents[name] = read_json_document(root / name, str(root / name))
-    return Evidence(source="folder", ref=str(base), files=files, documents=documents, subfolder=subfolder)
+        elif name.startswith(PARENT) and (root.parent / name[len(PARENT) :]).is_file():
+            # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
+            parent_file = root.parent / name[len(PARENT) :]
+            try:
+                documents[name] = read_json_document(parent_file, str(parent_file))
+            except EvidenceError as error:  # not this model's file: a broken one is ignored, not fatal
+                notes.append(f"ignored {parent_file}: {error.message}")
+    return Evidence(
+        source="folder", ref=str(base), files=files, documents=documents, subfolder=subfolder, notes=tuple(notes)
+    )
 
 
 def class_chain(cls: type) -> tuple[tuple[str, str], ...]:

@@ -16,6 +16,7 @@ Order of business for `org/name@revision`:
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -107,7 +108,8 @@ def summary_suffices(summary: Mapping[str, Any] | None, rules: CompiledRules | N
 
     Without rules: it names architectures, auto_map or model_type. With rules: besides, no listed
     architecture falls through to a suffix pattern before one is found in a table (patterns may read
-    any config key, e.g. vision_config, which the summary leaves out).
+    any config key, e.g. vision_config, which the summary leaves out), and no custom code's auto_map
+    is left to those patterns.
     """
     if not isinstance(summary, Mapping) or not any(summary.get(key) for key in _SUMMARY_KEYS):
         return False
@@ -124,7 +126,14 @@ def summary_suffices(summary: Mapping[str, Any] | None, rules: CompiledRules | N
             return True
         if any(pattern.matches(name) for pattern in rules.patterns):
             return False
-    return True
+    # custom code: its auto classes are read through the same patterns (AutoModelForCausalLM -> ForCausalLM)
+    auto_map = summary.get("auto_map")
+    heads = (
+        [key[len("AutoModel") :] for key in auto_map if key.startswith("AutoModel")]
+        if isinstance(auto_map, dict)
+        else []
+    )
+    return not any(head and pattern.matches(head) for head in heads for pattern in rules.patterns)
 
 
 class _Gather:
@@ -165,8 +174,10 @@ class _Gather:
         changed = fresh
         documents: dict[str, Any] = {}
         for name in sorted(self.needed):
-            path = f"{self.subfolder}/{name}" if self.subfolder else name
-            if name not in files:
+            path = posixpath.normpath(f"{self.subfolder}/{name}") if self.subfolder else name
+            # ../name: the enclosing folder's file (a diffusers component reads its pipeline's model_index.json)
+            from_parent = name.startswith("../") and bool(self.subfolder) and path in record["siblings"]
+            if name not in files and not from_parent:
                 continue
             has_summary = path == CONFIG_FILE and isinstance(summary, dict) and bool(summary)
             if has_summary and path not in stored and summary_suffices(summary, self.rules):

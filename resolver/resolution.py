@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class TraceStep:
-    """One rule or strategy consulted: what it said and where it is written."""
+class TraceStep(NamedTuple):
+    """One rule or strategy consulted: what it said and where it is written.
+
+    A named tuple, not a dataclass: a resolution records about ten of them, and this is the cheapest
+    immutable record to build (see docs/benchmarks.md).
+    """
 
     step: str  # strategy or phase name: library, config_architectures, ...
     outcome: str  # answered | candidate | passed | note
@@ -44,11 +47,13 @@ class Resolution:
     candidates: tuple[Candidate, ...] = ()
     trace: tuple[TraceStep, ...] = field(default_factory=tuple, repr=False)
     revision: str | None = None  # the Hub revision the evidence came from; loading uses the same one
+    base_model: str | None = None  # the model this one builds on (a PEFT adapter's base), when the files name it
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""
         data = asdict(self)
         data["frameworks"] = list(self.frameworks)
+        data["trace"] = [step._asdict() for step in self.trace]
         return data
 
     def model_class(self, *, trust_remote_code: bool | None = None) -> Any:

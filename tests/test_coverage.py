@@ -26,6 +26,11 @@ DEVIATIONS = {
     "Qwen2_5OmniForConditionalGeneration": "any-to-any",
     "Qwen3OmniMoeForConditionalGeneration": "any-to-any",
     "AudioFlamingo3ForConditionalGeneration": "audio-text-to-text",
+    # retrieval models the Hub tags by purpose (vidore/colpali-v1.3-hf), not by their AutoModel listing
+    "ColPaliForRetrieval": "visual-document-retrieval",
+    "ColQwen2ForRetrieval": "visual-document-retrieval",
+    "ColModernVBertForRetrieval": "visual-document-retrieval",
+    "GroupViTModel": "zero-shot-image-classification",  # CLIP-like; transformers lists it under AutoModel only
 }
 
 
