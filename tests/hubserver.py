@@ -155,9 +155,7 @@ def _config_summary(raw: bytes) -> dict[str, Any] | None:
     return {k: cfg[k] for k in ("architectures", "model_type", "auto_map") if k in cfg}
 
 
-def _json_response(
-    status: int, payload: Any, headers: dict[str, str] | None = None
-) -> _Response:
+def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Response:
     """Build a JSON response."""
     body = json.dumps(payload).encode()
     return _Response(
@@ -167,9 +165,7 @@ def _json_response(
     )
 
 
-def _error(
-    status: int, code: str | None, message: str, headers: dict[str, str] | None = None
-) -> _Response:
+def _error(status: int, code: str | None, message: str, headers: dict[str, str] | None = None) -> _Response:
     """Build an error response the way the Hub sends it (headers + JSON body)."""
     extra = {"X-Error-Message": message, **(headers or {})}
     if code is not None:
@@ -242,9 +238,7 @@ class HubServer:
         ``revisions`` maps branch/tag names to shas; a sha not yet known gets this call's content.
         ``gated`` may be True (shown as ``"auto"``) or ``"auto"``/``"manual"``.
         """
-        encoded = {
-            path: _encode_file(value) for path, value in sorted((files or {}).items())
-        }
+        encoded = {path: _encode_file(value) for path, value in sorted((files or {}).items())}
         if config is None and "config.json" in encoded:
             config = _config_summary(encoded["config.json"])
         info: dict[str, Any] = {
@@ -258,9 +252,7 @@ class HubServer:
         }
         if sha is None:
             digest = hashlib.sha1()
-            digest.update(
-                json.dumps([repo_id, info], sort_keys=True, default=str).encode()
-            )
+            digest.update(json.dumps([repo_id, info], sort_keys=True, default=str).encode())
             for path, content in encoded.items():
                 digest.update(f"\0{path}\0{_git_blob_oid(content)}".encode())
             sha = digest.hexdigest()
@@ -297,9 +289,7 @@ class HubServer:
         Otherwise ``status`` is sent with ``body`` (default: a JSON error) and ``headers``, e.g.
         ``fail(429, headers={"Retry-After": "1"})`` or ``fail(200, body=b"{not json")``.
         """
-        failure = _Failure(
-            status, times, path_contains, dict(headers or {}), body, delay
-        )
+        failure = _Failure(status, times, path_contains, dict(headers or {}), body, delay)
         with self._lock:
             self._failures.append(failure)
 
@@ -307,9 +297,7 @@ class HubServer:
         """Pop one use of the first failure matching path (raw or decoded)."""
         with self._lock:
             for failure in self._failures:
-                if failure.path_contains in path or failure.path_contains in unquote(
-                    path
-                ):
+                if failure.path_contains in path or failure.path_contains in unquote(path):
                     failure.times -= 1
                     if failure.times <= 0:
                         self._failures.remove(failure)
@@ -341,9 +329,7 @@ class HubServer:
 
     # --- routing -------------------------------------------------------------
 
-    def _get_repo(
-        self, segments: list[str], *, api: bool
-    ) -> tuple[_Repo | None, str, list[str]]:
+    def _get_repo(self, segments: list[str], *, api: bool) -> tuple[_Repo | None, str, list[str]]:
         """Split path segments into (repo, repo_id, rest), accepting 1- or 2-part repo ids."""
         markers = ("revision", "tree") if api else ("resolve",)
         with self._lock:
@@ -356,9 +342,7 @@ class HubServer:
             repo_id = "/".join(segments[:size])
             return self._repos.get(repo_id), repo_id, segments[size:]
 
-    def _access_error(
-        self, repo: _Repo | None, repo_id: str, auth: str | None, *, files: bool
-    ) -> _Response | None:
+    def _access_error(self, repo: _Repo | None, repo_id: str, auth: str | None, *, files: bool) -> _Response | None:
         """Return the error for a missing, private or (for files) gated repo, else None."""
         valid = auth is not None and auth.startswith(VALID_TOKEN_PREFIX)
         if repo is None or (repo.private and not valid):
@@ -379,23 +363,15 @@ class HubServer:
             return _error(403, "GatedRepo", message)
         return None
 
-    def _route(
-        self, path: str, query: dict[str, list[str]], headers: dict[str, str]
-    ) -> _Response:
+    def _route(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:
         """Route a GET/HEAD request to a response (under the lock: add_repo may run)."""
         with self._lock:
             return self._route_locked(path, query, headers)
 
-    def _route_locked(
-        self, path: str, query: dict[str, list[str]], headers: dict[str, str]
-    ) -> _Response:
+    def _route_locked(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:
         segments = [unquote(s) for s in path.lstrip("/").split("/")]
         auth_header = headers.get("authorization", "")
-        auth = (
-            auth_header[7:].strip()
-            if auth_header.lower().startswith("bearer ")
-            else None
-        )
+        auth = auth_header[7:].strip() if auth_header.lower().startswith("bearer ") else None
         if len(segments) >= 3 and segments[:2] == ["api", "models"] and segments[2]:
             repo, repo_id, rest = self._get_repo(segments[2:], api=True)
             if error := self._access_error(repo, repo_id, auth, files=False):
@@ -414,14 +390,10 @@ class HubServer:
                 return error
             assert repo is not None
             if len(segments) > index + 2:
-                return self._resolve(
-                    repo, segments[index + 1], "/".join(segments[index + 2 :]), headers
-                )
+                return self._resolve(repo, segments[index + 1], "/".join(segments[index + 2 :]), headers)
         return _error(404, None, "Not Found")
 
-    def _model_info(
-        self, repo: _Repo, revision: str, query: dict[str, list[str]]
-    ) -> _Response:
+    def _model_info(self, repo: _Repo, revision: str, query: dict[str, list[str]]) -> _Response:
         """Build the /api/models/... payload."""
         sha = repo.resolve(revision)
         if sha is None:
@@ -454,9 +426,7 @@ class HubServer:
         }
         expand = query.get("expand", []) + query.get("expand[]", [])
         if expand:
-            unknown = [
-                name for name in expand if name not in _INFO_FIELDS and name not in full
-            ]
+            unknown = [name for name in expand if name not in _INFO_FIELDS and name not in full]
             if unknown:
                 return _error(
                     400,
@@ -468,9 +438,7 @@ class HubServer:
             payload = {k: v for k, v in full.items() if v is not None}
         return _json_response(200, payload)
 
-    def _tree(
-        self, repo: _Repo, revision: str, prefix: str, query: dict[str, list[str]]
-    ) -> _Response:
+    def _tree(self, repo: _Repo, revision: str, prefix: str, query: dict[str, list[str]]) -> _Response:
         """Build the /api/models/.../tree/... listing."""
         sha = repo.resolve(revision)
         if sha is None:
@@ -478,11 +446,7 @@ class HubServer:
         files = repo.commits[sha].files
         recursive = query.get("recursive", ["false"])[-1].lower() in ("1", "true")
         base = f"{prefix}/" if prefix else ""
-        if (
-            prefix
-            and prefix not in files
-            and not any(p.startswith(base) for p in files)
-        ):
+        if prefix and prefix not in files and not any(p.startswith(base) for p in files):
             return _error(
                 404,
                 "EntryNotFound",
@@ -513,23 +477,15 @@ class HubServer:
                 }
         return _json_response(200, [entries[k] for k in sorted(entries)])
 
-    def _resolve(
-        self, repo: _Repo, revision: str, path: str, headers: dict[str, str]
-    ) -> _Response:
+    def _resolve(self, repo: _Repo, revision: str, path: str, headers: dict[str, str]) -> _Response:
         """Serve a file like /{repo_id}/resolve/{revision}/{path}."""
         sha = repo.resolve(revision)
         if sha is None:
             return _error(404, "RevisionNotFound", f"Invalid rev id: {revision}")
         content = repo.commits[sha].files.get(path)
         if content is None:
-            return _error(
-                404, "EntryNotFound", "Entry not found", {"X-Repo-Commit": sha}
-            )
-        content_type = (
-            "application/json"
-            if path.endswith(".json")
-            else mimetypes.guess_type(path)[0]
-        )
+            return _error(404, "EntryNotFound", "Entry not found", {"X-Repo-Commit": sha})
+        content_type = "application/json" if path.endswith(".json") else mimetypes.guess_type(path)[0]
         response = _Response(
             200,
             {
@@ -544,11 +500,7 @@ class HubServer:
         if match and (match.group(1) or match.group(2)):
             start_s, end_s = match.groups()
             size = len(content)
-            start, end = (
-                (int(start_s), int(end_s) if end_s else size - 1)
-                if start_s
-                else (size - int(end_s), size - 1)
-            )
+            start, end = (int(start_s), int(end_s) if end_s else size - 1) if start_s else (size - int(end_s), size - 1)
             start, end = max(start, 0), min(end, size - 1)
             if start > end:
                 return _error(
@@ -624,29 +576,19 @@ class _Handler(BaseHTTPRequestHandler):
         hub._record(RecordedRequest(self.command, split.path, query, headers))
 
         failure = hub._take_failure(split.path)
-        if (
-            failure is not None
-            and failure.delay > 0
-            and hub._stopping.wait(failure.delay)
-        ):
+        if failure is not None and failure.delay > 0 and hub._stopping.wait(failure.delay):
             self.close_connection = True  # server stopping: drop the connection
             return
         if failure is None or (failure.status < 300 and failure.body is None):
             response = hub._route(split.path, query, headers)
         elif failure.body is None:
-            response = _error(
-                failure.status, None, f"Injected failure ({failure.status})"
-            )
+            response = _error(failure.status, None, f"Injected failure ({failure.status})")
         else:
-            response = _Response(
-                failure.status, {"Content-Type": "application/json"}, failure.body
-            )
+            response = _Response(failure.status, {"Content-Type": "application/json"}, failure.body)
         if failure is not None:
             response.headers["Content-Length"] = str(len(response.body))
             for name, value in failure.headers.items():
-                for existing in [
-                    k for k in response.headers if k.lower() == name.lower()
-                ]:
+                for existing in [k for k in response.headers if k.lower() == name.lower()]:
                     del response.headers[existing]
                 if value is not None:
                     response.headers[name] = value
@@ -656,9 +598,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(response.headers)
         length = headers.setdefault("Content-Length", str(len(response.body)))
         if length != str(len(response.body)):
-            headers["Connection"] = (
-                "close"  # a tampered length desynchronises keep-alive
-            )
+            headers["Connection"] = "close"  # a tampered length desynchronises keep-alive
         try:
             self.send_response(response.status)
             for name, value in headers.items():

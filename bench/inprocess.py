@@ -1,0 +1,146 @@
+"""In-process throughput and agreement, over every architecture of the installed transformers.
+
+Inputs, built once outside the timed region: for each architecture its default config as evidence
+(`Evidence.from_dict({"config": ...})`), and its model class (imported from transformers) as evidence
+(`resolver.evidence.from_object`). Timed: `resolver.engine.resolve_evidence(rules, evidence)` over
+all of them, against optimum's `TasksManager.infer_task_from_model(cls)` over the same classes.
+Each rate is the median of several passes, the tools' passes interleaved so both see the same load.
+Run alone: `python bench/inprocess.py --runs 5` prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from common import median_rate, use_tests_helpers
+
+NOT_ANSWERED = None
+
+
+def _timed(passes: dict[str, list[float]], name: str, work: Callable[[], None]) -> None:
+    start = time.perf_counter()
+    work()
+    passes[name].append(time.perf_counter() - start)
+
+
+def _answers(fn: Callable[[Any], str | None], inputs: Sequence[Any]) -> list[str | None]:
+    """The task each input gets; None when the tool raises or returns nothing."""
+    answers = []
+    for item in inputs:
+        try:
+            answers.append(fn(item) or NOT_ANSWERED)
+        except Exception:
+            answers.append(NOT_ANSWERED)
+    return answers
+
+
+def _agreement(answers: Sequence[str | None], expected: Sequence[str]) -> dict[str, int]:
+    right = sum(1 for got, want in zip(answers, expected, strict=True) if got == want)
+    unanswered = sum(1 for got in answers if got is NOT_ANSWERED)
+    return {"right": right, "wrong": len(answers) - right - unanswered, "unanswered": unanswered, "of": len(answers)}
+
+
+def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
+    """Rates (resolutions per second) and agreement with the Hub's task for each input set."""
+    use_tests_helpers()
+    warnings.simplefilter("ignore")
+    import transformers
+    from transformers_catalog import architectures, config_for
+
+    from resolver.api import load_rules
+    from resolver.engine import resolve_evidence
+    from resolver.evidence import Evidence, from_object
+
+    transformers.logging.set_verbosity_error()
+    rules = load_rules()
+    archs = architectures()
+    config_evidence = [Evidence.from_dict({"config": config_for(arch)}) for arch in archs]
+    classes, class_expected, missing = [], [], []
+    for arch in archs:
+        cls = getattr(transformers, arch.name, None)
+        if isinstance(cls, type):
+            classes.append(cls)
+            class_expected.append(arch.hub_task)
+        else:
+            missing.append(arch.name)
+    class_evidence = [from_object(cls) for cls in classes]
+
+    def ours(evidence: Sequence[Any]) -> Callable[[], None]:
+        def work() -> None:
+            for item in evidence:
+                try:
+                    resolve_evidence(rules, item)
+                except Exception:
+                    pass
+
+        return work
+
+    tools: dict[str, Callable[[], None]] = {
+        "resolver_config": ours(config_evidence),
+        "resolver_class": ours(class_evidence),
+    }
+    config_answers = _answers(lambda e: resolve_evidence(rules, e).task, config_evidence)
+    class_answers = _answers(lambda e: resolve_evidence(rules, e).task, class_evidence)
+    results: dict[str, Any] = {
+        "architectures": len(archs),
+        "classes": len(classes),
+        "classes_not_importable": missing,
+        "agreement": {
+            "resolver_config": _agreement(config_answers, [a.hub_task for a in archs]),
+            "resolver_class": _agreement(class_answers, class_expected),
+        },
+        # differences from the Hub's task; a class the hand-written `exact` table names is a deliberate one
+        "resolver_wrong": [
+            {"name": arch.name, "got": got, "hub": arch.hub_task, "deliberate": arch.name in rules.exact}
+            for arch, got in zip(archs, config_answers, strict=True)
+            if got != arch.hub_task
+        ],
+    }
+    if with_optimum:
+        from optimum.exporters.tasks import TasksManager
+
+        infer = TasksManager.infer_task_from_model
+
+        def optimum_work() -> None:
+            for cls in classes:
+                try:
+                    infer(cls)
+                except Exception:
+                    pass
+
+        tools["optimum_class"] = optimum_work
+        raw = _answers(infer, classes)
+        # optimum names a few tasks its own way; map them through the rules' synonyms before comparing
+        mapped = [(rules.canonical_task(t) or t) if t else t for t in raw]
+        results["agreement"]["optimum_class"] = _agreement(mapped, class_expected)
+        results["optimum_raw_names_right"] = _agreement(raw, class_expected)["right"]
+        results["optimum_signature"] = "TasksManager.infer_task_from_model(model_class)"
+
+    passes: dict[str, list[float]] = {name: [] for name in tools}
+    for work in tools.values():  # warm-up pass, not timed
+        work()
+    for _ in range(runs):
+        for name, work in tools.items():
+            _timed(passes, name, work)
+    counts = {"resolver_config": len(config_evidence), "resolver_class": len(classes), "optimum_class": len(classes)}
+    results["rates"] = {name: median_rate(counts[name], timings) for name, timings in passes.items()}
+    results["passes"] = runs
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-optimum", action="store_true")
+    args = parser.parse_args()
+    json.dump(measure(args.runs, with_optimum=not args.no_optimum), sys.stdout, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""The compiled-rules cache: read when the rules are unchanged, rebuilt as soon as any rule file changes.
+
+A warm start must not pay for YAML parsing and schema validation; an edited rule must never be
+hidden by a stale cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from resolver import RuleError, api, ruledocs
+from resolver.api import Resolver, load_rules
+
+PROBE_CLASS = "CacheProbeForSomething"  # a class no shipped rule names
+EVIDENCE = {"config": {"architectures": [PROBE_CLASS]}}
+
+
+def write_pack(folder: Path, task: str) -> Path:
+    """A one-file rule pack that maps PROBE_CLASS to `task`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "probe.yaml").write_text(f"kind: architectures\nversion: 1\nexact:\n  {PROBE_CLASS}: {task}\n")
+    return folder
+
+
+def cache_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("rules-*.pickle")) if folder.is_dir() else []
+
+
+def probe_task(pack: Path) -> str:
+    return Resolver([pack], use_env=False).resolve_evidence(EVIDENCE).task
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty cache folder and an empty in-process memo (so every load really reads the cache)."""
+    folder = tmp_path / "rules-cache"
+    monkeypatch.setenv("TASK_RESOLVER_CACHE", str(folder))
+    monkeypatch.delenv("TASK_RESOLVER_NO_CACHE", raising=False)
+    monkeypatch.setattr(api, "_MEMO", {})
+    return folder
+
+
+def forget_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "_MEMO", {})
+
+
+def test_editing_a_rule_file_takes_effect_and_writes_a_new_cache_file(cache, tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "pack", "text-classification")
+    assert probe_task(pack) == "text-classification"
+    first = cache_files(cache)
+    assert len(first) == 1
+
+    forget_memo(monkeypatch)
+    write_pack(pack, "token-classification")
+    assert probe_task(pack) == "token-classification"
+    second = cache_files(cache)
+    assert len(second) == 2 and set(first) < set(second)
+
+    forget_memo(monkeypatch)
+    write_pack(pack, "text-classification")  # back to the first content: its cache file is used again
+    assert probe_task(pack) == "text-classification"
+    assert cache_files(cache) == second
+
+
+def test_a_warm_cache_skips_parsing_and_validation_until_a_file_changes(cache, tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    load_rules([pack])  # cold: parses, validates, writes the cache
+    assert len(cache_files(cache)) == 1
+
+    def no_validation(files):
+        raise AssertionError("the rules were parsed and validated although the cache holds them")
+
+    forget_memo(monkeypatch)
+    monkeypatch.setattr(api, "load_and_validate", no_validation)
+    assert load_rules([pack]).exact[PROBE_CLASS][0] == "fill-mask"  # warm: from the cache alone
+
+    forget_memo(monkeypatch)
+    write_pack(pack, "text-generation")
+    with pytest.raises(AssertionError, match="parsed and validated"):  # changed: the cache is not used
+        load_rules([pack])
+
+
+def test_a_stale_cache_never_hides_a_broken_edit(cache, tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    assert probe_task(pack) == "fill-mask"
+    forget_memo(monkeypatch)
+    write_pack(pack, "not-a-real-task")
+    with pytest.raises(RuleError) as error:
+        probe_task(pack)
+    assert any("probe.yaml" in finding.file for finding in error.value.findings)
+
+
+def test_a_damaged_cache_file_is_rebuilt(cache, tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    assert probe_task(pack) == "fill-mask"
+    (cached,) = cache.glob("rules-*.pickle")
+    cached.write_bytes(b"not a pickle")
+    forget_memo(monkeypatch)
+    assert probe_task(pack) == "fill-mask"
+    assert ruledocs.read_cache(ruledocs.content_key(ruledocs.gather([pack])))  # rewritten, readable again
+
+
+def test_no_cache_setting_writes_nothing(cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("TASK_RESOLVER_NO_CACHE", "1")
+    assert probe_task(write_pack(tmp_path / "pack", "fill-mask")) == "fill-mask"
+    assert cache_files(cache) == []
+
+
+def test_the_cache_key_covers_rule_files_schemas_and_the_package_version(tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    files = ruledocs.gather([pack])
+    key = ruledocs.content_key(files)
+    assert ruledocs.content_key(ruledocs.gather([pack])) == key  # stable
+
+    (pack / "probe.yaml").write_text((pack / "probe.yaml").read_text() + "# a comment is a change too\n")
+    assert ruledocs.content_key(files) != key
+
+    write_pack(pack, "fill-mask")
+    schemas = tmp_path / "schema"
+    schemas.mkdir()
+    for schema in ruledocs.schema_dir().glob("*.json"):
+        (schemas / schema.name).write_text(schema.read_text() + "\n")
+    monkeypatch.setattr(ruledocs, "schema_dir", lambda: schemas)
+    assert ruledocs.content_key(files) != key
+
+    monkeypatch.undo()
+    monkeypatch.setattr(ruledocs, "__version__", "999.0")
+    assert ruledocs.content_key(files) != key
+
+
+PROBE = f"""
+import json, sys
+import resolver
+result = resolver.resolve({str(ROOT / "examples" / "distilbert-sst2")!r})
+print(json.dumps({{"task": result.task, "loaded": sorted(m for m in ("yaml", "jsonschema") if m in sys.modules)}}))
+"""
+
+
+def fresh_process(env: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True)
+    return json.loads(done.stdout)
+
+
+def test_a_fresh_process_with_a_warm_cache_neither_parses_yaml_nor_validates(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("TASK_RESOLVER_NO_CACHE", "TASK_RESOLVER_RULES")}
+    env["TASK_RESOLVER_CACHE"] = str(tmp_path / "rules-cache")
+    cold = fresh_process(env)
+    assert cold == {"task": "text-classification", "loaded": ["jsonschema", "yaml"]}
+    assert len(cache_files(tmp_path / "rules-cache")) == 1
+    warm = fresh_process(env)
+    assert warm == {"task": "text-classification", "loaded": []}
+    uncached = fresh_process({**env, "TASK_RESOLVER_NO_CACHE": "1"})
+    assert uncached == {"task": "text-classification", "loaded": ["jsonschema", "yaml"]}
