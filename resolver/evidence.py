@@ -50,8 +50,10 @@ class Evidence:
         classes: tuple[tuple[str, str], ...] = ()
         if data.get("class"):
             classes = ((data["class"], data.get("module", "")),)
-        if data.get("architecture") and "config.json" not in documents:
-            documents["config.json"] = {"architectures": [data["architecture"]]}
+        if data.get("architecture"):  # an architecture beside a config snippet goes into that config
+            config = dict(documents.get("config.json") or {})
+            config.setdefault("architectures", [data["architecture"]])
+            documents["config.json"] = config
             files.add("config.json")
         return cls(
             source=data.get("source", "evidence"),
