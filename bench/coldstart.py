@@ -6,14 +6,12 @@ time and peak RSS. Run alone: `python bench/coldstart.py --runs 5` prints JSON.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import EXAMPLE, OPTIMUM_IMPORT, Sample, child_env, repeat, resolver_command, spawn
+from common import EXAMPLE, OPTIMUM_IMPORT, Sample, child_env, repeat, resolver_command, run_standalone, spawn
 
 EXPECTED_TASK = "text-classification"  # what examples/distilbert-sst2 resolves to
 
@@ -60,11 +58,7 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-optimum", action="store_true")
-    args = parser.parse_args()
-    json.dump(measure(args.runs, with_optimum=not args.no_optimum), sys.stdout, indent=2)
+    run_standalone(measure, __doc__)
 
 
 if __name__ == "__main__":

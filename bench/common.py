@@ -100,3 +100,15 @@ def repeat(
 def median_rate(count: int, timings: Sequence[float]) -> float:
     """Items per second from the median of several timed passes over `count` items."""
     return count / statistics.median(timings)
+
+
+def run_standalone(measure: Callable[..., Any], description: str, default_runs: int = 5) -> None:
+    """Command-line entry of one bench part: `--runs N`, `--no-optimum`; prints the figures as JSON."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=default_runs)
+    parser.add_argument("--no-optimum", action="store_true")
+    args = parser.parse_args()
+    json.dump(measure(args.runs, with_optimum=not args.no_optimum), sys.stdout, indent=2, default=str)

@@ -9,15 +9,13 @@ Run alone: `python bench/hub_requests.py --runs 3` prints JSON.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import OPTIMUM_IMPORT, child_env, resolver_command, spawn, summarize, use_tests_helpers
+from common import OPTIMUM_IMPORT, child_env, resolver_command, run_standalone, spawn, summarize, use_tests_helpers
 
 # Repos as the Hub describes real ones: files, pipeline_tag, library_name and transformersInfo.
 REPOS: dict[str, dict[str, Any]] = {
@@ -143,11 +141,7 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-optimum", action="store_true")
-    args = parser.parse_args()
-    json.dump(measure(args.runs, with_optimum=not args.no_optimum), sys.stdout, indent=2, default=str)
+    run_standalone(measure, __doc__, default_runs=3)
 
 
 if __name__ == "__main__":

@@ -10,15 +10,12 @@ Run alone: `python bench/inprocess.py --runs 5` prints JSON.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from common import median_rate, use_tests_helpers
+from common import median_rate, run_standalone, use_tests_helpers
 
 NOT_ANSWERED = None
 
@@ -135,11 +132,7 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-optimum", action="store_true")
-    args = parser.parse_args()
-    json.dump(measure(args.runs, with_optimum=not args.no_optimum), sys.stdout, indent=2)
+    run_standalone(measure, __doc__)
 
 
 if __name__ == "__main__":
