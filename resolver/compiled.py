@@ -7,11 +7,12 @@ new `detect` entries and layouts from a later pack are tried before the earlier 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .conditions import Predicate, compile_condition, describe, documents_read_by, lookup
+from .conditions import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
+from .needs import HUB, NOTHING, Needs, needs_of, present_channels, referenced_files, satisfiable
 from .ruledocs import RuleDoc
 
 
@@ -67,6 +68,15 @@ class LibraryDef:
 
 
 @dataclass(frozen=True, slots=True)
+class Branch:
+    """One alternative of a detector's top-level `any` (or its whole `when`): the test, in words, and its needs."""
+
+    when: Predicate | None  # None: the detector's `when` already held, nothing more to test
+    text: str
+    needs: Needs = NOTHING
+
+
+@dataclass(frozen=True, slots=True)
 class Detector:
     """A library or framework detection entry; `use` names a built-in source (hub_library_name)."""
 
@@ -74,23 +84,35 @@ class Detector:
     when: Predicate | None
     where: str
     use: str | None = None
-    branches: tuple[tuple[Predicate | None, str], ...] = ()  # (condition, in words): the alternatives of `when`
+    branches: tuple[Branch, ...] = ()  # the alternatives of `when`, so the trace names the one that held
+    needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
 
     def evidence(self, facts: Any) -> str:
         """In words, what made `when` hold: the first alternative of a top-level `any` that holds."""
-        for predicate, text in self.branches:
-            if predicate is None or predicate(facts):
-                return text
+        for branch in self.branches:
+            if branch.when is None or branch.when(facts):
+                return branch.text
         return ""
+
+    def for_channels(self, present: frozenset[str]) -> Detector:
+        """This detector with the alternatives that cannot hold on evidence offering `present` left out."""
+        if len(self.branches) < 2:
+            return self
+        kept = tuple(branch for branch in self.branches if satisfiable(branch.needs, present))
+        if len(kept) == len(self.branches):
+            return self
+        if len(kept) == 1:  # its test decides, and names itself
+            return replace(self, when=kept[0].when, branches=(Branch(None, kept[0].text),))
+        return replace(self, when=any_of([branch.when for branch in kept]), branches=kept)
 
 
 def _detector(name: str, spec: dict, where: str) -> Detector:
     """A detection entry; the alternatives of a top-level `any` are kept apart so the trace can name the one used."""
     if list(spec) == ["any"]:
-        branches = tuple((compile_condition(item), describe(item)) for item in spec["any"])
+        branches = tuple(Branch(compile_condition(item), describe(item), needs_of(item)) for item in spec["any"])
     else:
-        branches = ((None, describe(spec)),)
-    return Detector(name, compile_condition(spec), where, branches=branches)
+        branches = (Branch(None, describe(spec)),)
+    return Detector(name, compile_condition(spec), where, branches=branches, needs=needs_of(spec))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +151,7 @@ class Layout:
     base_model: tuple[ValueRef, ...] = ()  # where it names the model it adapts (PEFT adapters, ...)
     task_from_class: tuple[ValueRef, ...] = ()  # where it names a class the architecture tables know
     loader_module: str | None = None  # the `architecture` class, imported from this module, loads the folder
+    needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +159,20 @@ class AutoClass:
     task: str
     rank: int  # position in the Hub's order: a higher rank is more specific
     where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The detectors and layouts that can match evidence offering a given set of channels, in rule order."""
+
+    library_detect: tuple[Detector, ...]
+    frameworks: tuple[Detector, ...]
+    layouts: tuple[Layout, ...]
+    strategies: tuple[tuple[str, Callable[..., Any]], ...]  # (name, function) in fallback order
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+MAX_PLANS = 4096  # distinct evidence shapes remembered; past that, plans are built per call
 
 
 @dataclass
@@ -160,6 +197,47 @@ class CompiledRules:
     fallback: tuple[str, ...] = ()
     fallback_where: str = ""
     documents: frozenset[str] = frozenset()  # JSON files the conditions read
+    referenced_files: frozenset[str] = frozenset()  # files some detector or layout condition names
+    _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
+
+    def plan_for(
+        self,
+        files: frozenset[str],
+        documents: Mapping[str, Any],
+        classes: bool,
+        hub: bool,
+        strategies: Mapping[str, tuple[Callable[..., Any], Needs]],
+    ) -> Plan:
+        """The rules worth evaluating for evidence of this shape, memoised per shape (resolver.needs).
+
+        `strategies` is the engine's table (name -> (function, needs)); it must not change between calls.
+        """
+        shape = (
+            self.referenced_files.intersection(files) if files else _NO_NAMES,
+            frozenset(documents) if documents else _NO_NAMES,
+            bool(files),
+            classes,
+            hub,
+        )
+        plan = self._plans.get(shape)
+        if plan is None:
+            plan = self._new_plan(present_channels(files, self.referenced_files, documents, classes, hub), strategies)
+            if len(self._plans) < MAX_PLANS:
+                self._plans[shape] = plan
+        return plan
+
+    def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
+        layouts = tuple(layout for layout in self.layouts if satisfiable(layout.needs, present))
+        return Plan(
+            tuple(d.for_channels(present) for d in self.library_detect if satisfiable(d.needs, present)),
+            tuple(d.for_channels(present) for d in self.frameworks if satisfiable(d.needs, present)),
+            layouts,
+            tuple(
+                (name, strategies[name][0])
+                for name in self.fallback
+                if satisfiable(strategies[name][1], present) and (layouts or name != "layouts")
+            ),
+        )
 
     def canonical_task(self, name: str) -> str | None:
         """The canonical task for a name or synonym (`causal-lm-with-past` -> text-generation)."""
@@ -221,7 +299,7 @@ def _compile_libraries(rules: CompiledRules, doc: RuleDoc, new_detectors: list[D
     for index, entry in enumerate(doc.data.get("detect") or ()):
         where = doc.where("detect", index)
         if "use" in entry:
-            new_detectors.append(Detector(None, None, where, use=entry["use"]))
+            new_detectors.append(Detector(None, None, where, use=entry["use"], needs=(frozenset({HUB}),)))
         else:
             new_detectors.append(_detector(entry["library"], entry["when"], where))
 
@@ -271,6 +349,7 @@ def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layou
                 _value_refs(entry.get("base_model")),
                 _value_refs(entry.get("task_from_class")),
                 entry.get("loader_module"),
+                needs_of(entry["when"]),
             )
         )
 
@@ -342,6 +421,9 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
         refs = (*layout.architecture, *layout.base_model, *layout.task_from_class)
         needed.update(ref.file for ref in refs if ref.file)
     rules.documents = frozenset(needed)
+    rules.referenced_files = referenced_files(
+        item.needs for item in (*rules.library_detect, *rules.frameworks, *rules.layouts)
+    )
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))
     return rules

@@ -44,8 +44,11 @@ class Facts:
     def class_text(self) -> tuple[str, str]:
         """(names, modules) of `classes`, each "\n"-joined with a "\n" at both ends."""
         if self._class_text is None:
-            names, modules = zip(*self.classes, strict=True) if self.classes else ((), ())
-            self._class_text = ("\n" + "\n".join(names) + "\n", "\n" + "\n".join(modules) + "\n")
+            classes = self.classes
+            self._class_text = (
+                "\n" + "\n".join([pair[0] for pair in classes]) + "\n",
+                "\n" + "\n".join([pair[1] for pair in classes]) + "\n",
+            )
         return self._class_text
 
 
@@ -255,7 +258,7 @@ def compile_condition(spec: Mapping[str, Any]) -> Predicate:
             parts.insert(0, _globs(globs))
         if names:
             parts.insert(0, lambda facts: not names.isdisjoint(facts.files))
-        return _any(parts)
+        return any_of(parts)
     if key == "not":
         inner = compile_condition(value)
         return lambda facts: not inner(facts)
@@ -275,7 +278,8 @@ def _all(parts: list[Predicate]) -> Predicate:
     return predicate
 
 
-def _any(parts: list[Predicate]) -> Predicate:
+def any_of(parts: list[Predicate]) -> Predicate:
+    """A predicate that holds when one of `parts` holds, tried in order."""
     if len(parts) == 1:
         return parts[0]
 

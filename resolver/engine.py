@@ -15,16 +15,20 @@ from .compiled import CompiledRules, Layout, LoaderRule, ValueRef
 from .conditions import Facts, lookup
 from .errors import ResolutionError, UnknownLibraryError
 from .evidence import Evidence
-from .resolution import Candidate, Resolution, TraceStep
+from .needs import CLASSES, HUB, NOTHING, Needs, doc_channel
+from .resolution import Candidate, Resolution, Trace, TraceRecord
 
 
 @dataclass(slots=True)
 class Answer:
+    """A strategy's answer; `message` is a str.format template over `args`, formatted only if the trace is read."""
+
     task: str
     message: str
     where: str | None
     architecture: str | None = None
     component: bool = False
+    args: tuple[Any, ...] = ()
 
 
 class State:
@@ -42,6 +46,7 @@ class State:
         "layout_class",
         "layout_loader",
         "base_model",
+        "plan",
     )
 
     def __init__(
@@ -53,15 +58,21 @@ class State:
         self.config = facts.config  # config.json as a mapping ({} when absent), read by several strategies
         self.task = task
         self.task_given = task_given
-        self.trace: list[TraceStep] = []
+        self.trace: list[TraceRecord] = []
         # facts the layouts report whether or not they name the task
         self.component = False
         self.layout_class: str | None = None
         self.layout_loader: tuple[str, str] | None = None  # (import path, where): a layout's own loader class
         self.base_model: str | None = None
+        self.plan = rules.plan_for(
+            evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), STRATEGY_NEEDS
+        )
 
-    def note(self, step: str, message: str, where: str | None = None) -> None:
-        self.trace.append(TraceStep(step, "note", message, where))
+    def record(
+        self, step: str, outcome: str, message: str, *args: Any, where: str | None = None, task: str | None = None
+    ) -> None:
+        """Add a trace step; with `args`, `message` is a str.format template formatted when the trace is read."""
+        self.trace.append((step, outcome, message, args or None, where, task))
 
 
 # ------------------------------------------------------------------ architecture lookup
@@ -116,7 +127,9 @@ def _explicit_task(state: State) -> Answer | None:
     if state.task_given and state.task_given != state.task:
         alias = state.rules.synonyms.get(state.task_given.strip().lower().replace("_", "-"))
         where = alias[1] if alias else task_def.where
-        return Answer(state.task, f"given explicitly as {state.task_given!r}, a synonym of {state.task}", where)
+        return Answer(
+            state.task, "given explicitly as {!r}, a synonym of {}", where, args=(state.task_given, state.task)
+        )
     return Answer(state.task, "given explicitly", task_def.where)
 
 
@@ -128,12 +141,14 @@ def _class_hierarchy(state: State) -> Answer | None:
     for name, _module in classes:
         found = _lookup_tables(state.rules, name)
         if found:
-            via = "" if name == own else f", a base class of {own}"
-            return Answer(found[0], f"class {name} ({found[2]}{via})", found[1], architecture=name)
+            if name == own:
+                return Answer(found[0], "class {} ({})", found[1], architecture=name, args=(name, found[2]))
+            message = "class {} ({}, a base class of {})"
+            return Answer(found[0], message, found[1], architecture=name, args=(name, found[2], own))
     found = _lookup_patterns(state.rules, own, state.facts)
     if found:
-        return Answer(found[0], f"class {own} ({found[2]})", found[1], architecture=own)
-    state.trace.append(TraceStep("class_hierarchy", "passed", f"no rule names {own} or its bases"))
+        return Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
+    state.record("class_hierarchy", "passed", "no rule names {} or its bases", own)
     return None
 
 
@@ -152,9 +167,7 @@ def _layout_facts(state: State, layout: Layout) -> None:
     """What a matching layout says besides the task: component, the class it names, its base model."""
     if layout.component and not state.component:
         state.component = True
-        state.trace.append(
-            TraceStep("layouts", "note", f"layout {layout.name}: a component of a larger model", layout.where)
-        )
+        state.record("layouts", "note", "layout {}: a component of a larger model", layout.name, where=layout.where)
     if state.layout_class is None:
         found = _read_first(layout.architecture, state.facts)
         if found:
@@ -166,12 +179,12 @@ def _layout_facts(state: State, layout: Layout) -> None:
         if found:
             state.base_model = found[0]
             message = f"layout {layout.name}: base model {found[0]} ({found[1].describe()})"
-            state.trace.append(TraceStep("layouts", "note", message, layout.where))
+            state.record("layouts", "note", message, where=layout.where)
 
 
 def _layouts(state: State) -> Answer | None:
     facts = state.facts
-    for layout in state.rules.layouts:
+    for layout in state.plan.layouts:
         if not layout.when(facts):
             continue
         _layout_facts(state, layout)
@@ -180,21 +193,19 @@ def _layouts(state: State) -> Answer | None:
             if isinstance(value, str) and value in layout.lookup.table:
                 task, where = layout.lookup.table[value]
                 message = f"layout {layout.name}: {layout.lookup.file} {layout.lookup.key} = {value}"
-                return Answer(task, message, where, component=layout.component)
+                return Answer(task, "{}", where, component=layout.component, args=(message,))
         named = _read_first(layout.task_from_class, facts)
         if named:
             found = lookup_architecture(state.rules, named[0], facts)
             if found:
                 message = f"layout {layout.name}: {named[1].describe()} = {named[0]} ({found[2]})"
-                return Answer(found[0], message, found[1], component=layout.component)
+                return Answer(found[0], "{}", found[1], component=layout.component, args=(message,))
             message = f"layout {layout.name}: no rule names the task of {named[0]} ({named[1].describe()})"
-            state.trace.append(TraceStep("layouts", "passed", message, layout.where))
+            state.record("layouts", "passed", message, where=layout.where)
         for case in layout.cases:
             if case.when is None or case.when(facts):
-                return Answer(case.task, f"layout {layout.name}", case.where, component=layout.component)
-        state.trace.append(
-            TraceStep("layouts", "passed", f"layout {layout.name} matched but named no task", layout.where)
-        )
+                return Answer(case.task, "layout {}", case.where, component=layout.component, args=(layout.name,))
+        state.record("layouts", "passed", "layout {} matched but named no task", layout.name, where=layout.where)
     return None
 
 
@@ -202,7 +213,7 @@ def _config_architectures(state: State) -> Answer | None:
     architectures = state.config.get("architectures")
     if not architectures:
         if state.evidence.documents.get("config.json") is not None:
-            state.trace.append(TraceStep("config_architectures", "passed", "config.json lists no architectures"))
+            state.record("config_architectures", "passed", "config.json lists no architectures")
         return None
     if isinstance(architectures, str):
         architectures = [architectures]
@@ -211,10 +222,9 @@ def _config_architectures(state: State) -> Answer | None:
             continue
         found = lookup_architecture(state.rules, name, state.facts)
         if found:
-            return Answer(found[0], f"config.json architecture {name} ({found[2]})", found[1], architecture=name)
-    state.trace.append(
-        TraceStep("config_architectures", "passed", f"no rule matches {', '.join(map(str, architectures))}")
-    )
+            message = "config.json architecture {} ({})"
+            return Answer(found[0], message, found[1], architecture=name, args=(name, found[2]))
+    state.record("config_architectures", "passed", "no rule matches {}", ", ".join(map(str, architectures)))
     return None
 
 
@@ -252,8 +262,8 @@ def _auto_map(state: State) -> Answer | None:
     architectures = _names(state.config.get("architectures"))
     for name in architectures:
         if _lookup_tables(state.rules, name):
-            message = f"{name} is in the architecture tables: not custom code, auto_map not consulted"
-            state.trace.append(TraceStep("auto_map", "passed", message))
+            message = "{} is in the architecture tables: not custom code, auto_map not consulted"
+            state.record("auto_map", "passed", message, name)
             return None
     loading_listed = [
         key
@@ -267,9 +277,9 @@ def _auto_map(state: State) -> Answer | None:
         head = found[2][len(_AUTO_MODEL) :] if found[2].startswith(_AUTO_MODEL) else ""
         pattern = _lookup_patterns(state.rules, head, state.facts) if head else None
         if pattern and pattern[0] != found[0]:
-            return Answer(pattern[0], f"{said} ({pattern[2]} on the config)", pattern[1])
-        return Answer(found[0], said, found[1])
-    state.trace.append(TraceStep("auto_map", "passed", f"no auto class in auto_map keys {sorted(auto_map)}"))
+            return Answer(pattern[0], "{} ({} on the config)", pattern[1], args=(said, pattern[2]))
+        return Answer(found[0], "{}", found[1], args=(said,))
+    state.record("auto_map", "passed", "no auto class in auto_map keys {}", sorted(auto_map))
     return None
 
 
@@ -282,12 +292,12 @@ def _hub_transformers_info(state: State) -> Answer | None:
     auto_model = info.get("auto_model")
     found = _best_auto_class(state.rules, [auto_model])
     if found:
-        return Answer(found[0], f"Hub transformersInfo.auto_model = {auto_model}", found[1])
+        return Answer(found[0], "Hub transformersInfo.auto_model = {}", found[1], args=(auto_model,))
     tag = info.get("pipeline_tag")
     task = state.rules.canonical_task(tag) if isinstance(tag, str) else None
     if task:
-        return Answer(task, f"Hub transformersInfo.pipeline_tag = {tag}", state.rules.tasks[task].where)
-    state.trace.append(TraceStep("hub_transformers_info", "passed", f"auto_model {auto_model!r} names no task"))
+        return Answer(task, "Hub transformersInfo.pipeline_tag = {}", state.rules.tasks[task].where, args=(tag,))
+    state.record("hub_transformers_info", "passed", "auto_model {!r} names no task", auto_model)
     return None
 
 
@@ -301,8 +311,8 @@ def _hub_pipeline_tag(state: State) -> Answer | None:
             continue
         task = state.rules.canonical_task(tag)
         if task:
-            return Answer(task, f"Hub {label} = {tag}", state.rules.tasks[task].where)
-        state.trace.append(TraceStep("hub_pipeline_tag", "passed", f"Hub {label} {tag!r} is not a task; ignored"))
+            return Answer(task, "Hub {} = {}", state.rules.tasks[task].where, args=(label, tag))
+        state.record("hub_pipeline_tag", "passed", "Hub {} {!r} is not a task; ignored", label, tag)
     return None
 
 
@@ -310,7 +320,7 @@ def _library_default(state: State) -> Answer | None:
     library = state.rules.libraries.get(state.facts.library or "")
     if library is None:
         return None
-    return Answer(library.default_task, f"default task of library {library.name}", library.where)
+    return Answer(library.default_task, "default task of library {}", library.where, args=(library.name,))
 
 
 STRATEGIES: dict[str, Callable[[State], Answer | None]] = {
@@ -322,6 +332,19 @@ STRATEGIES: dict[str, Callable[[State], Answer | None]] = {
     "hub_transformers_info": _hub_transformers_info,
     "hub_pipeline_tag": _hub_pipeline_tag,
     "library_default": _library_default,
+}
+
+
+# What each strategy reads: a strategy whose evidence is absent cannot answer and is not run (resolver.needs).
+_READS: dict[str, Needs] = {
+    "class_hierarchy": (frozenset({CLASSES}),),
+    "config_architectures": (frozenset({doc_channel("config.json")}),),
+    "auto_map": (frozenset({doc_channel("config.json")}),),
+    "hub_transformers_info": (frozenset({HUB}),),
+    "hub_pipeline_tag": (frozenset({HUB}),),
+}
+STRATEGY_NEEDS: dict[str, tuple[Callable[[State], Answer | None], Needs]] = {
+    name: (strategy, _READS.get(name, NOTHING)) for name, strategy in STRATEGIES.items()
 }
 
 
@@ -344,23 +367,23 @@ def _detect_library(state: State, library: str | None) -> str | None:
     rules = state.rules
     if library:
         name = normalize_library(rules, library)
-        state.trace.append(TraceStep("library", "answered", f"{name} (given explicitly)", rules.libraries[name].where))
+        state.record("library", "answered", "{} (given explicitly)", name, where=rules.libraries[name].where)
         return name
     facts = state.facts
-    for detector in rules.library_detect:
+    for detector in state.plan.library_detect:
         if detector.use == "hub_library_name":
             value = state.evidence.hub.get("library_name")
             if isinstance(value, str) and value:
                 name = value.strip().lower().replace("-", "_")
                 known = "" if name in rules.libraries else " (a library these rules know no tasks for)"
-                state.trace.append(TraceStep("library", "answered", f"{name}: Hub library_name{known}", detector.where))
+                state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
         elif detector.when(facts):
-            evidence = detector.evidence(facts)
-            message = f"{detector.name}: {evidence}" if evidence else str(detector.name)
-            state.trace.append(TraceStep("library", "answered", message, detector.where))
+            state.trace.append(
+                ("library", "answered", "{}: {}", (detector.name, detector.evidence(facts)), detector.where, None)
+            )
             return detector.name
-    state.trace.append(TraceStep("library", "passed", "no library rule matches the evidence"))
+    state.record("library", "passed", "no library rule matches the evidence")
     return None
 
 
@@ -368,21 +391,28 @@ def _detect_frameworks(state: State) -> tuple[str, ...]:
     found: list[str] = []
     said: list[str] = []
     where = None
-    for detector in state.rules.frameworks:
-        if detector.name not in found and detector.when(state.facts):
+    facts = state.facts
+    for detector in state.plan.frameworks:
+        if detector.when(facts) and detector.name not in found:
             found.append(detector.name)
-            evidence = detector.evidence(state.facts)
-            said.append(f"{detector.name} ({evidence})" if evidence else str(detector.name))
+            said.append(detector.name)
+            said.append(detector.evidence(facts))
             where = where or detector.where
     if found:
-        state.trace.append(TraceStep("framework", "answered", ", ".join(said), where))
+        template = _FRAMEWORK_TEMPLATES[len(found)] if len(found) < len(_FRAMEWORK_TEMPLATES) else None
+        if template is None:
+            template = ", ".join(["{} ({})"] * len(found))
+        state.trace.append(("framework", "answered", template, tuple(said), where, None))
     else:
-        state.trace.append(TraceStep("framework", "passed", "no weight files: framework unknown"))
+        state.record("framework", "passed", "no weight files: framework unknown")
     return tuple(found)
 
 
+_FRAMEWORK_TEMPLATES = tuple(", ".join(["{} ({})"] * count) for count in range(4))
+
+
 def select_loader(
-    rules: CompiledRules, task: str, library: str | None, facts: Facts, trace: list[TraceStep] | None = None
+    rules: CompiledRules, task: str, library: str | None, facts: Facts, trace: list[TraceRecord] | None = None
 ) -> tuple[str | None, str | None]:
     """(import path, where) of the class that loads `task` for `library`, or (None, None)."""
     task_def = rules.tasks.get(task)
@@ -397,7 +427,7 @@ def select_loader(
             if satisfied is False:
                 continue
             if message and trace is not None:
-                trace.append(TraceStep("loader", "note", message, entry.where))
+                trace.append(("loader", "note", message, None, entry.where, None))
         return entry.import_path, entry.where
     library_def = rules.libraries.get(library or "")
     if library_def and library_def.default_loader:
@@ -425,32 +455,29 @@ def resolve_evidence(
     )
     state = State(rules, evidence, facts, task, task_given)
     for message in evidence.notes:
-        state.note("evidence", message)
+        state.record("evidence", "note", message)
     facts.library = _detect_library(state, library)
     frameworks = _detect_frameworks(state)
 
     winner: tuple[str, Answer] | None = None
     candidates: list[Candidate] = []
-    for name in rules.fallback:
-        answer = STRATEGIES[name](state)
+    for name, strategy in state.plan.strategies:
+        answer = strategy(state)
         if answer is None:
             continue
+        record = (name, "answered", "{}: " + answer.message, (answer.task, *answer.args), answer.where, answer.task)
         if winner is None:
             winner = (name, answer)
-            state.trace.append(
-                TraceStep(name, "answered", f"{answer.task}: {answer.message}", answer.where, answer.task)
-            )
         else:
             candidates.append(Candidate(answer.task, name, answer.where))
-            state.trace.append(
-                TraceStep(name, "candidate", f"{answer.task}: {answer.message}", answer.where, answer.task)
-            )
+            record = (name, "candidate", *record[2:])
+        state.trace.append(record)
 
     if winner is None:
         raise ResolutionError(
             f"could not tell the task of {evidence.ref or 'this model'}: no rule matched the evidence",
             hint="pass the task explicitly (--task / task=), or add a rule for this model (docs/adding-a-model.md)",
-            trace=state.trace,
+            trace=list(Trace(state.trace)),
         )
     strategy, answer = winner
     config = state.config
@@ -465,9 +492,9 @@ def resolve_evidence(
     else:
         loader, loader_where = select_loader(rules, answer.task, facts.library, facts, state.trace)
     if loader:
-        state.trace.append(TraceStep("loader", "answered", loader, loader_where))
+        state.trace.append(("loader", "answered", loader, None, loader_where, None))
     else:
-        state.trace.append(TraceStep("loader", "passed", f"no loader for {answer.task} in library {facts.library}"))
+        state.record("loader", "passed", "no loader for {} in library {}", answer.task, facts.library)
     model_type = config.get("model_type")
     return _new_resolution(
         {
@@ -486,7 +513,7 @@ def resolve_evidence(
             "revision": evidence.revision,
             "component": answer.component or state.component,
             "candidates": tuple(candidates),
-            "trace": tuple(state.trace),
+            "trace": Trace(state.trace),
             "base_model": state.base_model,
         }
     )

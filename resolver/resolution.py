@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 
 class TraceStep(NamedTuple):
@@ -18,6 +19,70 @@ class TraceStep(NamedTuple):
     message: str
     where: str | None = None  # file:line of the rule
     task: str | None = None
+
+
+# What the engine records per step: (step, outcome, message template, template arguments or None for a
+# message given as is, where, task). Rendering waits until someone reads the trace.
+TraceRecord = tuple[str, str, str, "tuple[Any, ...] | None", "str | None", "str | None"]
+
+
+class Trace(Sequence[TraceStep]):
+    """The steps of a resolution, as TraceSteps; their messages are formatted on first access.
+
+    Most callers never read the trace, so a resolution stores raw records and pays for the words
+    only when someone asks (docs/benchmarks.md).
+    """
+
+    __slots__ = ("_records", "_steps")
+
+    def __init__(self, records: Sequence[TraceRecord] = ()):
+        self._records = tuple(records)
+        self._steps: tuple[TraceStep, ...] | None = None
+
+    @classmethod
+    def of(cls, steps: Sequence[TraceStep]) -> Trace:
+        """A trace of steps already rendered."""
+        trace = cls()
+        trace._steps = tuple(steps)
+        return trace
+
+    def steps(self) -> tuple[TraceStep, ...]:
+        if self._steps is None:
+            self._steps = tuple(
+                TraceStep(step, outcome, text if args is None else text.format(*args), where, task)
+                for step, outcome, text, args, where, task in self._records
+            )
+        return self._steps
+
+    @overload
+    def __getitem__(self, index: int) -> TraceStep: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[TraceStep, ...]: ...
+    def __getitem__(self, index: int | slice) -> TraceStep | tuple[TraceStep, ...]:
+        return self.steps()[index]
+
+    def __len__(self) -> int:
+        return len(self._records) if self._steps is None else len(self._steps)
+
+    def __iter__(self) -> Iterator[TraceStep]:
+        return iter(self.steps())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Trace):
+            return self.steps() == other.steps()
+        return isinstance(other, (tuple, list)) and self.steps() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.steps())
+
+    def __repr__(self) -> str:
+        return f"Trace({list(self.steps())!r})"
+
+    def __deepcopy__(self, memo: dict) -> Trace:
+        return self  # immutable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Trace.of, (self.steps(),))
 
 
 @dataclass(frozen=True)
@@ -45,7 +110,7 @@ class Resolution:
     subfolder: str | None = None
     component: bool = False
     candidates: tuple[Candidate, ...] = ()
-    trace: tuple[TraceStep, ...] = field(default_factory=tuple, repr=False)
+    trace: Trace = field(default_factory=Trace, repr=False)
     revision: str | None = None  # the Hub revision the evidence came from; loading uses the same one
     base_model: str | None = None  # the model this one builds on (a PEFT adapter's base), when the files name it
 
