@@ -30,6 +30,7 @@ __all__ = [
     "UnknownLibraryError",
     "UnknownTaskError",
     "__version__",
+    "infer_task",
     "load_model",
     "model_class_for_task",
     "normalize_task",
@@ -46,6 +47,16 @@ def resolve(ref: Any, **options: Any) -> Any:
     from .api import default_resolver
 
     return default_resolver().resolve(ref, **options)
+
+
+def infer_task(ref: Any, **options: Any) -> str:
+    """Only the task `resolve(ref).task` gives, for less work (no framework, loader or trace).
+
+    Options: library, revision, subfolder, token, offline, cache_dir.
+    """
+    from .api import default_resolver
+
+    return default_resolver().infer_task(ref, **options)
 
 
 def normalize_task(name: str) -> str:

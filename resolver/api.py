@@ -9,7 +9,7 @@ from typing import Any
 
 from .compiled import CompiledRules, compile_rules
 from .conditions import Facts
-from .engine import normalize_library, resolve_evidence, select_loader
+from .engine import infer_task, normalize_library, resolve_evidence, select_loader
 from .errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
 from .evidence import Evidence, from_folder, from_object
 from .hub_errors import HubUnavailable
@@ -152,6 +152,8 @@ class Resolver:
         cache_dir: str | os.PathLike | None = None,
     ) -> Evidence:
         """Gather the evidence for a reference: Evidence, dict, model class or object, folder, or Hub repo id."""
+        if isinstance(ref, type):  # a model class: the common in-process case, decided first
+            return from_object(ref)
         if isinstance(ref, Evidence):
             return ref
         if isinstance(ref, dict):
@@ -202,6 +204,27 @@ class Resolver:
                 raise
             evidence = Evidence(source="hub", ref=str(ref), notes=(f"{error.message}; resolved with the task given",))
         return resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
+
+    def infer_task(
+        self,
+        ref: Any,
+        *,
+        library: str | None = None,
+        revision: str | None = None,
+        subfolder: str | None = None,
+        token: str | bool | None = None,
+        offline: bool | None = None,
+        cache_dir: str | os.PathLike | None = None,
+    ) -> str:
+        """Only the task `resolve(ref).task` would give, without the library, framework, loader and trace.
+
+        The cheaper call for callers that need nothing else, as optimum's
+        `TasksManager.infer_task_from_model` does; a ResolutionError still carries the trace.
+        """
+        evidence = self.evidence(
+            ref, subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
+        )
+        return infer_task(self.rules, evidence, library=library)
 
     def resolve_base(self, resolution: Resolution, **options: Any) -> Resolution:
         """Resolve the model `resolution` builds on (a PEFT adapter's base_model_name_or_path).

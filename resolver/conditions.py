@@ -44,11 +44,8 @@ class Facts:
     def class_text(self) -> tuple[str, str]:
         """(names, modules) of `classes`, each "\n"-joined with a "\n" at both ends."""
         if self._class_text is None:
-            classes = self.classes
-            self._class_text = (
-                "\n" + "\n".join([pair[0] for pair in classes]) + "\n",
-                "\n" + "\n".join([pair[1] for pair in classes]) + "\n",
-            )
+            names, modules = zip(*self.classes) if self.classes else ((), ())  # noqa: B905 (pairs)
+            self._class_text = ("\n" + "\n".join(names) + "\n", "\n" + "\n".join(modules) + "\n")
         return self._class_text
 
 

@@ -7,14 +7,15 @@ lands in the trace with the `file:line` of the rule that decided it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .compiled import CompiledRules, Layout, LoaderRule, ValueRef
-from .conditions import Facts, lookup
+from .conditions import CONFIG_FILE, Facts, lookup
 from .errors import ResolutionError, UnknownLibraryError
 from .evidence import Evidence
+from .frozen import new_frozen
 from .needs import CLASSES, HUB, NOTHING, Needs, doc_channel
 from .resolution import Candidate, Resolution, Trace, TraceRecord
 
@@ -31,13 +32,12 @@ class Answer:
     args: tuple[Any, ...] = ()
 
 
-class State:
-    """Everything one resolution reads and writes."""
+class State(Facts):
+    """Everything one resolution reads and writes; it is also the Facts the rule conditions look at."""
 
     __slots__ = (
         "rules",
         "evidence",
-        "facts",
         "config",
         "task",
         "task_given",
@@ -50,12 +50,27 @@ class State:
     )
 
     def __init__(
-        self, rules: CompiledRules, evidence: Evidence, facts: Facts, task: str | None, task_given: str | None
+        self,
+        rules: CompiledRules,
+        evidence: Evidence,
+        task: str | None,
+        task_given: str | None,
+        detect_library_on_use: bool = False,
     ):
+        self.files = evidence.files
+        self.docs = documents = evidence.documents
+        self.hub = evidence.hub
+        self.classes = evidence.classes
+        self.architecture = None
+        if not detect_library_on_use:
+            self.library = None  # else left unset: __getattr__ detects it when a rule first reads it
+        self._class_text = None
         self.rules = rules
         self.evidence = evidence
-        self.facts = facts
-        self.config = facts.config  # config.json as a mapping ({} when absent), read by several strategies
+        config = documents.get(CONFIG_FILE)  # config.json as a mapping ({} when absent), read by several strategies
+        if config is None or not (type(config) is dict or isinstance(config, Mapping)):
+            config = {}
+        self.config = config
         self.task = task
         self.task_given = task_given
         self.trace: list[TraceRecord] = []
@@ -67,6 +82,13 @@ class State:
         self.plan = rules.plan_for(
             evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), STRATEGY_NEEDS
         )
+
+    def __getattr__(self, name: str) -> Any:
+        """Only called for an unset slot: `library` when detection waits for a rule that reads it (infer_task)."""
+        if name == "library":
+            self.library = _detect_library(self, None)
+            return self.library
+        raise AttributeError(name)
 
     def record(
         self, step: str, outcome: str, message: str, *args: Any, where: str | None = None, task: str | None = None
@@ -145,7 +167,7 @@ def _class_hierarchy(state: State) -> Answer | None:
                 return Answer(found[0], "class {} ({})", found[1], architecture=name, args=(name, found[2]))
             message = "class {} ({}, a base class of {})"
             return Answer(found[0], message, found[1], architecture=name, args=(name, found[2], own))
-    found = _lookup_patterns(state.rules, own, state.facts)
+    found = _lookup_patterns(state.rules, own, state)
     if found:
         return Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
     state.record("class_hierarchy", "passed", "no rule names {} or its bases", own)
@@ -169,13 +191,13 @@ def _layout_facts(state: State, layout: Layout) -> None:
         state.component = True
         state.record("layouts", "note", "layout {}: a component of a larger model", layout.name, where=layout.where)
     if state.layout_class is None:
-        found = _read_first(layout.architecture, state.facts)
+        found = _read_first(layout.architecture, state)
         if found:
             state.layout_class = found[0]
             if layout.loader_module and found[0].isidentifier():
                 state.layout_loader = (f"{layout.loader_module}.{found[0]}", layout.where)
     if state.base_model is None:
-        found = _read_first(layout.base_model, state.facts)
+        found = _read_first(layout.base_model, state)
         if found:
             state.base_model = found[0]
             message = f"layout {layout.name}: base model {found[0]} ({found[1].describe()})"
@@ -183,7 +205,7 @@ def _layout_facts(state: State, layout: Layout) -> None:
 
 
 def _layouts(state: State) -> Answer | None:
-    facts = state.facts
+    facts = state
     for layout in state.plan.layouts:
         if not layout.when(facts):
             continue
@@ -220,7 +242,7 @@ def _config_architectures(state: State) -> Answer | None:
     for name in architectures:
         if not isinstance(name, str):
             continue
-        found = lookup_architecture(state.rules, name, state.facts)
+        found = lookup_architecture(state.rules, name, state)
         if found:
             message = "config.json architecture {} ({})"
             return Answer(found[0], message, found[1], architecture=name, args=(name, found[2]))
@@ -275,7 +297,7 @@ def _auto_map(state: State) -> Answer | None:
         said = f"config.json auto_map has {found[2]} -> {auto_map[found[2]]}"
         # AutoModelForCausalLM loads a *ForCausalLM: the suffix pattern's conditions on the config apply
         head = found[2][len(_AUTO_MODEL) :] if found[2].startswith(_AUTO_MODEL) else ""
-        pattern = _lookup_patterns(state.rules, head, state.facts) if head else None
+        pattern = _lookup_patterns(state.rules, head, state) if head else None
         if pattern and pattern[0] != found[0]:
             return Answer(pattern[0], "{} ({} on the config)", pattern[1], args=(said, pattern[2]))
         return Answer(found[0], "{}", found[1], args=(said,))
@@ -317,7 +339,7 @@ def _hub_pipeline_tag(state: State) -> Answer | None:
 
 
 def _library_default(state: State) -> Answer | None:
-    library = state.rules.libraries.get(state.facts.library or "")
+    library = state.rules.libraries.get(state.library or "")
     if library is None:
         return None
     return Answer(library.default_task, "default task of library {}", library.where, args=(library.name,))
@@ -369,9 +391,9 @@ def _detect_library(state: State, library: str | None) -> str | None:
         name = normalize_library(rules, library)
         state.record("library", "answered", "{} (given explicitly)", name, where=rules.libraries[name].where)
         return name
-    facts = state.facts
+    facts = state
     for detector in state.plan.library_detect:
-        if detector.use == "hub_library_name":
+        if detector.use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
             value = state.evidence.hub.get("library_name")
             if isinstance(value, str) and value:
                 name = value.strip().lower().replace("-", "_")
@@ -391,7 +413,7 @@ def _detect_frameworks(state: State) -> tuple[str, ...]:
     found: list[str] = []
     said: list[str] = []
     where = None
-    facts = state.facts
+    facts = state
     for detector in state.plan.frameworks:
         if detector.when(facts) and detector.name not in found:
             found.append(detector.name)
@@ -447,15 +469,8 @@ def resolve_evidence(
     library: str | None = None,
 ) -> Resolution:
     """Resolve evidence with compiled rules. `task` must already be canonical (see Resolver)."""
-    facts = Facts(
-        files=evidence.files,
-        docs=evidence.documents,
-        hub=evidence.hub,
-        classes=evidence.classes,
-    )
-    state = State(rules, evidence, facts, task, task_given)
-    for message in evidence.notes:
-        state.record("evidence", "note", message)
+    state = facts = State(rules, evidence, task, task_given)
+    _note_evidence(state)
     facts.library = _detect_library(state, library)
     frameworks = _detect_frameworks(state)
 
@@ -465,20 +480,15 @@ def resolve_evidence(
         answer = strategy(state)
         if answer is None:
             continue
-        record = (name, "answered", "{}: " + answer.message, (answer.task, *answer.args), answer.where, answer.task)
         if winner is None:
             winner = (name, answer)
+            state.trace.append((name, "answered", answer.message, answer.args, answer.where, answer.task))
         else:
             candidates.append(Candidate(answer.task, name, answer.where))
-            record = (name, "candidate", *record[2:])
-        state.trace.append(record)
+            state.trace.append((name, "candidate", answer.message, answer.args, answer.where, answer.task))
 
     if winner is None:
-        raise ResolutionError(
-            f"could not tell the task of {evidence.ref or 'this model'}: no rule matched the evidence",
-            hint="pass the task explicitly (--task / task=), or add a rule for this model (docs/adding-a-model.md)",
-            trace=list(Trace(state.trace)),
-        )
+        raise _no_answer(state)
     strategy, answer = winner
     config = state.config
     architecture = answer.architecture or state.layout_class
@@ -496,7 +506,8 @@ def resolve_evidence(
     else:
         state.record("loader", "passed", "no loader for {} in library {}", answer.task, facts.library)
     model_type = config.get("model_type")
-    return _new_resolution(
+    return new_frozen(
+        Resolution,
         {
             "ref": evidence.ref,
             "task": answer.task,
@@ -515,19 +526,43 @@ def resolve_evidence(
             "candidates": tuple(candidates),
             "trace": Trace(state.trace),
             "base_model": state.base_model,
-        }
+        },
     )
 
 
-_RESOLUTION_FIELDS = len(fields(Resolution))
+def infer_task(
+    rules: CompiledRules,
+    evidence: Evidence,
+    *,
+    task: str | None = None,
+    task_given: str | None = None,
+    library: str | None = None,
+) -> str:
+    """Only the task: what `resolve_evidence(...).task` says, for less work.
+
+    The first strategy that answers decides; frameworks, the loader and later candidates are not
+    looked for, and the library is detected only if a rule reads it (a `library:` condition, the
+    library_default strategy).
+    """
+    state = State(rules, evidence, task, task_given, detect_library_on_use=library is None)
+    if library is not None:
+        state.library = _detect_library(state, library)
+    for _name, strategy in state.plan.strategies:
+        answer = strategy(state)
+        if answer is not None:
+            return answer.task
+    _note_evidence(state)
+    raise _no_answer(state)
 
 
-def _new_resolution(values: dict[str, Any]) -> Resolution:
-    """`Resolution(**values)` at a quarter of the cost: a frozen dataclass's __init__ pays one
-    object.__setattr__ per field, a fifth of a resolution (docs/benchmarks.md). Every field must be
-    given; if Resolution gains one the engine does not pass, the ordinary constructor runs instead."""
-    if len(values) != _RESOLUTION_FIELDS:
-        return Resolution(**values)
-    resolution = object.__new__(Resolution)
-    object.__setattr__(resolution, "__dict__", values)
-    return resolution
+def _note_evidence(state: State) -> None:
+    for message in state.evidence.notes:
+        state.record("evidence", "note", message)
+
+
+def _no_answer(state: State) -> ResolutionError:
+    return ResolutionError(
+        f"could not tell the task of {state.evidence.ref or 'this model'}: no rule matched the evidence",
+        hint="pass the task explicitly (--task / task=), or add a rule for this model (docs/adding-a-model.md)",
+        trace=list(Trace(state.trace)),
+    )

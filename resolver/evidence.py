@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EvidenceError
+from .frozen import new_frozen
 
 MAX_FILES = 50_000  # a model folder with more entries than this is listed partially
 _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
@@ -129,7 +130,10 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
 
 def class_chain(cls: type) -> tuple[tuple[str, str], ...]:
     """(name, module) for a class and every base in method resolution order, `object` left out."""
-    return tuple((c.__name__, c.__module__) for c in cls.__mro__ if c is not object)
+    return tuple([(c.__name__, c.__module__) for c in cls.__mro__ if c is not object])
+
+
+_NO_FILES: frozenset[str] = frozenset()
 
 
 def from_object(obj: Any) -> Evidence:
@@ -142,11 +146,17 @@ def from_object(obj: Any) -> Evidence:
         as_dict = config.to_dict() if hasattr(config, "to_dict") else config
         if isinstance(as_dict, Mapping):
             documents["config.json"] = dict(as_dict)
-    ref = f"{cls.__module__}.{cls.__qualname__}"
-    return Evidence(
-        source="class" if is_class else "object",
-        ref=ref,
-        files=frozenset(documents),
-        documents=documents,
-        classes=class_chain(cls),
+    return new_frozen(
+        Evidence,
+        {
+            "source": "class" if is_class else "object",
+            "ref": f"{cls.__module__}.{cls.__qualname__}",
+            "files": frozenset(documents) if documents else _NO_FILES,
+            "documents": documents,
+            "hub": {},
+            "classes": class_chain(cls),
+            "subfolder": None,
+            "revision": None,
+            "notes": (),
+        },
     )

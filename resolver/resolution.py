@@ -22,7 +22,8 @@ class TraceStep(NamedTuple):
 
 
 # What the engine records per step: (step, outcome, message template, template arguments or None for a
-# message given as is, where, task). Rendering waits until someone reads the trace.
+# message given as is, where, task). Rendering waits until someone reads the trace; a step that names
+# a task (an answer or a candidate) says it first: "text-classification: class BertFor... (exact)".
 TraceRecord = tuple[str, str, str, "tuple[Any, ...] | None", "str | None", "str | None"]
 
 
@@ -36,7 +37,7 @@ class Trace(Sequence[TraceStep]):
     __slots__ = ("_records", "_steps")
 
     def __init__(self, records: Sequence[TraceRecord] = ()):
-        self._records = tuple(records)
+        self._records = records  # not copied: the engine hands over a list it no longer touches
         self._steps: tuple[TraceStep, ...] | None = None
 
     @classmethod
@@ -48,10 +49,7 @@ class Trace(Sequence[TraceStep]):
 
     def steps(self) -> tuple[TraceStep, ...]:
         if self._steps is None:
-            self._steps = tuple(
-                TraceStep(step, outcome, text if args is None else text.format(*args), where, task)
-                for step, outcome, text, args, where, task in self._records
-            )
+            self._steps = tuple(_render(*record) for record in self._records)
         return self._steps
 
     @overload
@@ -85,8 +83,16 @@ class Trace(Sequence[TraceStep]):
         return (Trace.of, (self.steps(),))
 
 
-@dataclass(frozen=True)
-class Candidate:
+def _render(
+    step: str, outcome: str, text: str, args: tuple[Any, ...] | None, where: str | None, task: str | None
+) -> TraceStep:
+    message = text if args is None else text.format(*args)
+    return TraceStep(step, outcome, message if task is None else f"{task}: {message}", where, task)
+
+
+class Candidate(NamedTuple):
+    """A later strategy's answer, kept beside the winner."""
+
     task: str
     strategy: str
     where: str | None
@@ -118,6 +124,7 @@ class Resolution:
         """Plain data for JSON output."""
         data = asdict(self)
         data["frameworks"] = list(self.frameworks)
+        data["candidates"] = [candidate._asdict() for candidate in self.candidates]
         data["trace"] = [step._asdict() for step in self.trace]
         return data
 

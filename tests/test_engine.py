@@ -182,3 +182,20 @@ def test_task_vocabulary_has_every_tag_transformers_assigns(r):
         "sentence-similarity",
     }
     assert required <= set(r.tasks())
+
+
+def test_fast_built_records_carry_exactly_their_declared_fields(r):
+    """Resolution and class Evidence skip their __init__ (resolver.frozen); no field may be missing or extra."""
+    from dataclasses import fields
+
+    from resolver.evidence import Evidence, from_object
+    from resolver.resolution import Resolution
+
+    class AcmeForCausalLM:
+        pass
+
+    evidence = from_object(AcmeForCausalLM)
+    assert set(vars(evidence)) == {f.name for f in fields(Evidence)}
+    result = r.resolve(AcmeForCausalLM)
+    assert set(vars(result)) == {f.name for f in fields(Resolution)}
+    assert result == Resolution(**vars(result))
