@@ -1,10 +1,16 @@
 """In-process throughput and agreement, over every architecture of the installed transformers.
 
-Inputs, built once outside the timed region: for each architecture its default config as evidence
-(`Evidence.from_dict({"config": ...})`), and its model class (imported from transformers) as evidence
-(`resolver.evidence.from_object`). Timed: `resolver.engine.resolve_evidence(rules, evidence)` over
-all of them, against optimum's `TasksManager.infer_task_from_model(cls)` over the same classes.
-Each rate is the median of several passes, the tools' passes interleaved so both see the same load.
+Inputs: for each architecture its default config as evidence (`Evidence.from_dict({"config": ...})`,
+built once outside the timed region), and its model class imported from transformers. Timed, each
+over all inputs:
+- `resolve_evidence(rules, evidence)` over the configs;
+- `Resolver.resolve(cls)` over the classes: the whole Resolution (library, frameworks, loader,
+  candidates, trace), evidence gathering (`from_object`) included;
+- `resolve_evidence(rules, from_object(cls))` with the evidence gathered beforehand, to separate
+  the engine's share;
+- `Resolver.infer_task(cls)`: the task alone, the like-for-like counterpart of optimum's call;
+- optimum's `TasksManager.infer_task_from_model(cls)` over the same classes.
+Each rate is the median of several passes, the tools' passes interleaved so all see the same load.
 Run alone: `python bench/inprocess.py --runs 5` prints JSON.
 """
 
@@ -50,12 +56,13 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
     import transformers
     from transformers_catalog import architectures, config_for
 
-    from resolver.api import load_rules
+    from resolver.api import Resolver
     from resolver.engine import resolve_evidence
     from resolver.evidence import Evidence, from_object
 
     transformers.logging.set_verbosity_error()
-    rules = load_rules()
+    resolver = Resolver(use_env=False)
+    rules = resolver.rules
     archs = architectures()
     config_evidence = [Evidence.from_dict({"config": config_for(arch)}) for arch in archs]
     classes, class_expected, missing = [], [], []
@@ -78,12 +85,24 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
 
         return work
 
+    def each_class(call: Callable[[type], Any]) -> Callable[[], None]:
+        def work() -> None:
+            for cls in classes:
+                try:
+                    call(cls)
+                except Exception:
+                    pass
+
+        return work
+
     tools: dict[str, Callable[[], None]] = {
         "resolver_config": ours(config_evidence),
-        "resolver_class": ours(class_evidence),
+        "resolver_class": each_class(resolver.resolve),
+        "resolver_class_evidence": ours(class_evidence),
+        "resolver_infer_task_class": each_class(resolver.infer_task),
     }
     config_answers = _answers(lambda e: resolve_evidence(rules, e).task, config_evidence)
-    class_answers = _answers(lambda e: resolve_evidence(rules, e).task, class_evidence)
+    class_answers = _answers(lambda cls: resolver.resolve(cls).task, classes)
     results: dict[str, Any] = {
         "architectures": len(archs),
         "classes": len(classes),
@@ -91,6 +110,7 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
         "agreement": {
             "resolver_config": _agreement(config_answers, [a.hub_task for a in archs]),
             "resolver_class": _agreement(class_answers, class_expected),
+            "resolver_infer_task_class": _agreement(_answers(resolver.infer_task, classes), class_expected),
         },
         # differences from the Hub's task; a class the hand-written `exact` table names is a deliberate one
         "resolver_wrong": [
@@ -103,15 +123,7 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
         from optimum.exporters.tasks import TasksManager
 
         infer = TasksManager.infer_task_from_model
-
-        def optimum_work() -> None:
-            for cls in classes:
-                try:
-                    infer(cls)
-                except Exception:
-                    pass
-
-        tools["optimum_class"] = optimum_work
+        tools["optimum_class"] = each_class(infer)
         raw = _answers(infer, classes)
         # optimum names a few tasks its own way; map them through the rules' synonyms before comparing
         mapped = [(rules.canonical_task(t) or t) if t else t for t in raw]
@@ -125,7 +137,7 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
     for _ in range(runs):
         for name, work in tools.items():
             _timed(passes, name, work)
-    counts = {"resolver_config": len(config_evidence), "resolver_class": len(classes), "optimum_class": len(classes)}
+    counts = {name: len(config_evidence) if name == "resolver_config" else len(classes) for name in tools}
     results["rates"] = {name: median_rate(counts[name], timings) for name, timings in passes.items()}
     results["passes"] = runs
     return results

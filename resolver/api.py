@@ -195,6 +195,8 @@ class Resolver:
     ) -> Resolution:
         """Say which task, library, framework and loader class a model reference has, and why."""
         canonical = self.normalize_task(task) if task is not None else None
+        if isinstance(ref, type):  # a model class: no option applies, skip the general dispatch
+            return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
         try:
             evidence = self.evidence(
                 ref, subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
@@ -221,6 +223,8 @@ class Resolver:
         The cheaper call for callers that need nothing else, as optimum's
         `TasksManager.infer_task_from_model` does; a ResolutionError still carries the trace.
         """
+        if isinstance(ref, type):  # a model class: no option applies, skip the general dispatch
+            return infer_task(self.rules, from_object(ref), library=library)
         evidence = self.evidence(
             ref, subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .conditions import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
-from .needs import HUB, NOTHING, Needs, needs_of, present_channels, referenced_files, satisfiable
+from .needs import HUB, NOTHING, ChannelIndex, Needs, needs_of, satisfiable
 from .ruledocs import RuleDoc
 
 
@@ -171,7 +171,6 @@ class Plan:
     strategies: tuple[tuple[str, Callable[..., Any]], ...]  # (name, function) in fallback order
 
 
-_NO_NAMES: frozenset[str] = frozenset()
 MAX_PLANS = 4096  # distinct evidence shapes remembered; past that, plans are built per call
 
 
@@ -197,8 +196,8 @@ class CompiledRules:
     fallback: tuple[str, ...] = ()
     fallback_where: str = ""
     documents: frozenset[str] = frozenset()  # JSON files the conditions read
-    referenced_files: frozenset[str] = frozenset()  # files some detector or layout condition names
-    _plans: dict[tuple, Plan] = field(default_factory=dict, repr=False)
+    channels: ChannelIndex = field(default_factory=lambda: ChannelIndex(()))  # what conditions need
+    _plans: dict[frozenset[str], Plan] = field(default_factory=dict, repr=False)
 
     def plan_for(
         self,
@@ -212,18 +211,12 @@ class CompiledRules:
 
         `strategies` is the engine's table (name -> (function, needs)); it must not change between calls.
         """
-        shape = (
-            self.referenced_files.intersection(files) if files else _NO_NAMES,
-            frozenset(documents) if documents else _NO_NAMES,
-            bool(files),
-            classes,
-            hub,
-        )
-        plan = self._plans.get(shape)
+        present = self.channels.present(files, documents, classes, hub)
+        plan = self._plans.get(present)
         if plan is None:
-            plan = self._new_plan(present_channels(files, self.referenced_files, documents, classes, hub), strategies)
+            plan = self._new_plan(present, strategies)
             if len(self._plans) < MAX_PLANS:
-                self._plans[shape] = plan
+                self._plans[present] = plan
         return plan
 
     def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
@@ -421,8 +414,12 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
         refs = (*layout.architecture, *layout.base_model, *layout.task_from_class)
         needed.update(ref.file for ref in refs if ref.file)
     rules.documents = frozenset(needed)
-    rules.referenced_files = referenced_files(
-        item.needs for item in (*rules.library_detect, *rules.frameworks, *rules.layouts)
+    detectors = (*rules.library_detect, *rules.frameworks)
+    rules.channels = ChannelIndex(
+        [
+            *(item.needs for item in (*detectors, *rules.layouts)),
+            *(branch.needs for detector in detectors for branch in detector.branches),
+        ]
     )
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))

@@ -1,0 +1,87 @@
+"""Skipping rules the evidence cannot satisfy (resolver.needs) never changes an answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from realworld_cases import hub_metadata, iter_cases, write_folder
+
+from resolver.api import Resolver
+from resolver.checks import _Context, _examples, example_evidence
+from resolver.engine import STRATEGY_NEEDS, resolve_evidence
+from resolver.evidence import Evidence
+from resolver.needs import CLASSES, FILES, HUB, doc_channel, ext_channel, file_channel, key_channel, needs_of
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realworld"
+
+
+@pytest.mark.parametrize(
+    ("condition", "needs"),
+    [
+        ({"file": "modules.json"}, [{file_channel("modules.json")}]),
+        ({"glob": "*tf_model*.h5"}, [{ext_channel("h5")}]),
+        ({"glob": "model.*"}, [{FILES}]),
+        ({"glob": "*.bi[n]"}, [{FILES}]),
+        ({"config_has": ["a.b", "c"]}, [{key_channel("config.json", "a")}, {key_channel("config.json", "c")}]),
+        ({"config": {"num_classes": 0, "x": {"exists": False}}}, [{key_channel("config.json", "num_classes")}]),
+        ({"config": {"x": {"not_in": [1]}}}, []),
+        ({"json": {"file": "a.json"}}, [{doc_channel("a.json")}]),
+        ({"hub": {"pipeline_tag": "x"}}, [{HUB}]),
+        ({"class": {"module": {"prefix": "timm."}}}, [{CLASSES}]),
+        ({"any": [{"file": "a"}, {"class": {"name": "X"}}]}, [{file_channel("a"), CLASSES}]),
+        ({"any": [{"file": "a"}, {"not": {"file": "b"}}]}, []),
+        ({"all": [{"file": "a"}, {"not": {"file": "b"}}]}, [{file_channel("a")}]),
+        ({"library": "timm"}, []),
+    ],
+)
+def test_what_a_condition_needs(condition, needs):
+    assert [set(clause) for clause in needs_of(condition)] == needs
+
+
+def _every_channel(rules) -> frozenset[str]:
+    detectors = (*rules.library_detect, *rules.frameworks)
+    needs = [
+        *(item.needs for item in (*detectors, *rules.layouts)),
+        *(branch.needs for detector in detectors for branch in detector.branches),
+        *(entry[1] for entry in STRATEGY_NEEDS.values()),
+    ]
+    return frozenset(channel for item in needs for clause in item for channel in clause)
+
+
+def _corpus(r: Resolver, tmp_path: Path) -> list[Evidence]:
+    corpus = [Evidence.from_dict(example_evidence(example)) for _, _, example in _examples(_Context(r.rules))]
+    for _, case in iter_cases(FIXTURES):
+        folder = write_folder(case, tmp_path / case["id"].replace("/", "__"))
+        local = r.evidence(folder)
+        corpus.append(local)
+        corpus.append(Evidence(**{**vars(local), "hub": hub_metadata(case), "source": "hub"}))
+    transformers = pytest.importorskip("transformers")
+    for name in ("BertForSequenceClassification", "CLIPModel", "TFBertModel", "SamModel"):
+        cls = getattr(transformers, name, None)
+        if isinstance(cls, type):
+            corpus.append(r.evidence(cls))
+    return corpus
+
+
+def _outcome(rules, evidence: Evidence):
+    try:
+        result = resolve_evidence(rules, evidence)
+    except Exception as error:  # the same error either way
+        return type(error).__name__, str(error)
+    return result.to_dict()
+
+
+def test_skipping_rules_changes_no_resolution(tmp_path, monkeypatch):
+    r = Resolver(use_env=False)
+    rules = r.rules
+    corpus = _corpus(r, tmp_path)
+    assert len(corpus) > 250
+    planned = [_outcome(rules, evidence) for evidence in corpus]
+    # every rule, every alternative, every strategy: what the engine did before it skipped any
+    full_plan = rules._new_plan(_every_channel(rules), STRATEGY_NEEDS)
+    assert len(full_plan.layouts) == len(rules.layouts) and len(full_plan.library_detect) == len(rules.library_detect)
+    monkeypatch.setattr(type(rules), "plan_for", lambda self, *args: full_plan)
+    unplanned = [_outcome(rules, evidence) for evidence in corpus]
+    for evidence, got, want in zip(corpus, planned, unplanned, strict=True):
+        assert got == want, evidence.ref
