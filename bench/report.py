@@ -40,13 +40,17 @@ METHOD = """\
   rules (every run after the first); *cold* = an empty cache folder each run (the first run after an
   install: YAML parsing, JSON-Schema validation, semantic checks, then the pickle is written);
   *none* = `TASK_RESOLVER_NO_CACHE=1` (validate every time, write nothing).
-- **In-process**: the inputs are built once, outside the timed region: each architecture's default
-  config as evidence, and each model class imported from transformers as evidence
-  (`resolver.evidence.from_object`). Timed: `resolver.engine.resolve_evidence(rules, evidence)` (the
-  whole Resolution, trace included) over all inputs, against optimum's
-  `TasksManager.infer_task_from_model(cls)` (which returns a task name only) over the same classes.
-  One warm-up pass, then the median of the passes; the tools' passes are interleaved so both see the
-  same machine load. A failure (exception) counts as a resolution: its cost is real.
+- **In-process**: the configs are turned into evidence once, outside the timed region; the model
+  classes are imported from transformers beforehand. Timed, each over all inputs: the whole
+  Resolution from a config (`resolve_evidence`); from a class through the public call
+  (`Resolver.resolve(cls)`, gathering the class's evidence included) and from class evidence
+  gathered beforehand (the engine's share); the task alone (`Resolver.infer_task(cls)`); and
+  optimum's `TasksManager.infer_task_from_model(cls)`, which returns a task name only, over the same
+  classes. The like-for-like pair for the target is `infer_task` against optimum's call; the
+  Resolution rows do more work than optimum (library, frameworks, loader, every later candidate, the
+  trace records). One warm-up pass, then the median of the passes; the passes of all calls are
+  interleaved so all see the same machine load. A failure (exception) counts as a resolution: its
+  cost is real.
 - **Agreement**: the reference is the task the Hub assigns each architecture, computed from
   transformers' auto mappings in the Hub's order (`tests/transformers_catalog.py`). optimum's task
   names are mapped through the rules' synonyms before comparing.
@@ -59,43 +63,49 @@ METHOD = """\
 PERFORMANCE_NOTES = """\
 ## Performance work and what is left
 
-Measured with this bench on the machine above (2026-11-29), before and after the changes listed
-below, the runs interleaved. Since then the rules grew (12 layouts and 16 library detectors, each
-evaluated for every input) and the trace names which alternative of a detector matched, so the
-current figures, in the tables above, are lower: every rule evaluated costs 0.1-0.3 µs.
+Before = commit d1dde7c (the first benchmarked engine), after = this version; one process, the
+passes interleaved (`resolve_evidence` over 1571 configs and 1570 class evidences, `resolve(cls)`
+over the classes), median of 5, same machine, 2026-11-29. These loops run the calls back to back
+over different inputs, as the tables above do, so they are slower than a tight loop on one input.
 
-| | before | after |
+| per resolution | before | after |
 |---|---|---|
-| in-process, per model class | ~49,000/s (1.05x optimum) | ~108,000/s (2.3x optimum) |
-| in-process, per config | ~50,000/s | ~95,000/s |
-| cold start, warm rules cache | 79 ms, 23.4 MiB | 78 ms, 23.4 MiB |
+| whole Resolution from a config | 17.4 µs | 10.1 µs |
+| whole Resolution from class evidence | 14.3 µs | 9.5 µs |
+| whole Resolution from a class, `resolve(cls)` | 18.9 µs | 12.2 µs |
+| the task alone from a class, `infer_task(cls)` | (no such call) | see the table above |
 
-- `resolver/conditions.py`: a `class` condition tests a substring of the class names or modules,
-  joined once per resolution, instead of running a matcher on every class of the MRO (9 conditions
-  x 10 classes became 9 substring tests); the globs of an `any` are one regex and its `file` names
-  one set; `any`, `all` and mapping matches are plain loops; dotted keys are split when the rules
-  are compiled; plain dicts skip the `Mapping` ABC check.
-- `resolver/resolution.py`: `TraceStep` is a named tuple (0.18 µs to build, against 0.46 µs for a
-  frozen dataclass, which pays one `object.__setattr__` per field); `to_dict()` still gives dicts.
-- `resolver/engine.py`: the `Resolution` is built without the frozen dataclass `__init__` (0.5 µs
-  instead of 1.9 µs; the ordinary constructor runs if the class gains a field the engine does not
-  pass); config.json is looked up once per resolution; version gates are checked (and
-  importlib.metadata imported) for gated loaders only; the Hub strategies return at once when
-  there is no Hub metadata.
-- Cold start: PyYAML, jsonschema, the semantic checks and difflib are imported on a rules-cache
-  miss only. The same day an installed-rule-packs lookup (`importlib.metadata.entry_points`, about
-  13 ms of the start) was added, so the wall time stayed where it was.
+What changed:
+- **Rules are indexed by the evidence they need** (`resolver/needs.py`). When the rules are
+  compiled, every detector, layout and detector alternative gets the "channels" its condition cannot
+  hold without: a file name, a file extension (`*.safetensors` needs a `.safetensors` file), a JSON
+  document, a top-level config key (`config_has: pretrained_cfg`), a class hierarchy, Hub metadata.
+  A resolution computes which channels its evidence offers and takes a plan memoised per set of
+  channels: only the detectors, alternatives, layouts and strategies that can hold on it. A class
+  evaluates 10 of the 34 detectors and layouts; a config-only folder skips every weight-file glob.
+  `tests/test_needs.py` runs every rule example and real-world case with and without the skipping
+  and requires identical resolutions (a test, not an assumption: a wrong "need" fails it).
+- **The trace is formatted when read** (`resolver.resolution.Trace`): the engine records
+  `(step, outcome, template, arguments, where, task)` tuples; the words are built on first access.
+  `resolution.trace` is still a sequence of `TraceStep`s, equal, hashable and picklable as before.
+- **`infer_task`** (`resolver.infer_task(ref)`, `Resolver.infer_task`, `engine.infer_task`): the
+  task alone. The first strategy that answers decides; frameworks, the loader and later candidates
+  are not looked for, and the library is detected only if a rule reads it. It gives exactly
+  `resolve(ref).task` (`tests/test_infer_task.py` checks every installed architecture, rule example
+  and real-world case).
+- Smaller: one object serves as both the engine's state and the facts conditions read; class
+  evidence and the Resolution are built without their frozen dataclass `__init__`
+  (`resolver/frozen.py`); a model class skips the reference-type dispatch; candidates are named
+  tuples.
 
-Where a class resolution's 9 µs go: library detection ~2 µs (up to 12 detectors in order, the first
-match wins), framework detection ~1.6 µs (6 detectors, all evaluated), the 8 strategies ~2.5 µs
-(all of them run: later answers are kept as candidates), loader ~0.3 µs, trace and Resolution
-~1.5 µs, facts ~0.5 µs. That is about 30 rule evaluations of 0.1-0.2 µs each, with the full trace;
-optimum's 22 µs is one walk over its task-to-class-name tables returning a name. 5x optimum means
-under 4.5 µs, which takes not evaluating most rules for each input: indexing layouts and detectors
-by the facts they need (a file name, a document, a config key, a class module), so that a
-resolution looks up the few rules that can fire instead of walking every list; or generating
-Python source from the rules. A memo per class would only flatter repeated passes over the same
-inputs, so there is none.
+Where a whole Resolution of a class still spends its time (about 8 µs in a tight loop): joining the
+class and module names of the MRO for the class conditions (~1 µs), the 7 class-module library
+detectors in rule order (~1.5 µs; each is a substring search of the module names, and transformers,
+the usual answer, comes last), 3 framework detectors (~0.8 µs), evidence gathering (~1.3 µs),
+the strategies and the loader (~1.5 µs), the Resolution itself (~0.5 µs). A memo per class would
+only flatter repeated passes over the same inputs, so there is none. Further steps, not taken:
+fusing consecutive class-module detectors into one regex over the module names, and detecting
+frameworks and the loader on first access.
 """
 
 

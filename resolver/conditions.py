@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ class Facts:
     files: frozenset[str] = frozenset()
     docs: Mapping[str, Any] = field(default_factory=dict)
     hub: Mapping[str, Any] = field(default_factory=dict)
-    classes: tuple[tuple[str, str], ...] = ()  # (name, module) for the class and its bases
+    classes: Sequence[tuple[str, str]] = ()  # (name, module) for the class and its bases
     architecture: str | None = None
     library: str | None = None
     # "\n"-joined class names and modules, built on first use: class conditions become substring tests
@@ -44,7 +44,11 @@ class Facts:
     def class_text(self) -> tuple[str, str]:
         """(names, modules) of `classes`, each "\n"-joined with a "\n" at both ends."""
         if self._class_text is None:
-            names, modules = zip(*self.classes) if self.classes else ((), ())  # noqa: B905 (pairs)
+            classes = self.classes
+            pairs = (
+                classes if type(classes) is tuple else classes.pairs() if hasattr(classes, "pairs") else tuple(classes)
+            )
+            names, modules = zip(*pairs) if pairs else ((), ())  # noqa: B905 (pairs)
             self._class_text = ("\n" + "\n".join(names) + "\n", "\n" + "\n".join(modules) + "\n")
         return self._class_text
 

@@ -160,11 +160,12 @@ def _class_hierarchy(state: State) -> Answer | None:
     if not classes:
         return None
     own = classes[0][0]
-    for name, _module in classes:
+    found = _lookup_tables(state.rules, own)
+    if found:  # the usual case: the tables know the class itself (read before the rest of the chain)
+        return Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
+    for name, _module in classes[1:]:
         found = _lookup_tables(state.rules, name)
         if found:
-            if name == own:
-                return Answer(found[0], "class {} ({})", found[1], architecture=name, args=(name, found[2]))
             message = "class {} ({}, a base class of {})"
             return Answer(found[0], message, found[1], architecture=name, args=(name, found[2], own))
     found = _lookup_patterns(state.rules, own, state)

@@ -48,3 +48,24 @@ def test_an_unrelated_class_is_not_resolved():
 
     with pytest.raises(resolver.ResolutionError):
         resolver.resolve(Unrelated)
+
+
+def test_the_class_chain_of_class_evidence_behaves_as_the_tuple_it_stands_for():
+    import pickle
+
+    from resolver.evidence import class_chain, from_object
+
+    class Base:
+        pass
+
+    class AcmeForCausalLM(Base):
+        pass
+
+    chain = from_object(AcmeForCausalLM).classes
+    expected = class_chain(AcmeForCausalLM)
+    assert expected[0][0] == "AcmeForCausalLM" and expected[1][0] == "Base" and len(expected) == 2
+    assert chain[0] == expected[0] and chain[-1] == expected[-1] and chain[1:] == expected[1:]
+    assert len(chain) == 2 and list(chain) == list(expected)
+    assert chain == expected and hash(chain) == hash(expected) and repr(chain) == repr(expected)
+    assert pickle.loads(pickle.dumps(chain)) == expected
+    assert from_object(AcmeForCausalLM) == from_object(AcmeForCausalLM)
