@@ -125,17 +125,24 @@ class Lookup:
 
 @dataclass(frozen=True, slots=True)
 class ValueRef:
-    """Where a layout reads a value: `key` (dotted) of the JSON document `file`, or of the Hub's metadata."""
+    """Where a layout reads a value: `key` (dotted) of the JSON document `file`, of the Hub's
+    metadata (`source` hub), or the name of the model's own class (`source` class)."""
 
     key: str
-    file: str | None = None  # None: the Hub metadata
+    file: str | None = None
+    source: str = "file"  # file | hub | class
 
     def read(self, facts: Any) -> Any:
-        data = facts.hub if self.file is None else facts.docs.get(self.file)
+        if self.source == "class":
+            classes = facts.classes
+            return classes[0][0] if classes else None
+        data = facts.hub if self.source == "hub" else facts.docs.get(self.file)
         return lookup(data, self.key)
 
     def describe(self) -> str:
-        return f"Hub {self.key}" if self.file is None else f"{self.file} {self.key}"
+        if self.source == "class":
+            return "the model's class"
+        return f"Hub {self.key}" if self.source == "hub" else f"{self.file} {self.key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,9 +355,17 @@ def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layou
 
 
 def _value_refs(spec: Any) -> tuple[ValueRef, ...]:
-    """`{file: F, key: K}` / `{hub: K}`, or a list of them (the first that has a value wins)."""
+    """`{file: F, key: K}` / `{hub: K}` / `{class: name}`, or a list of them (the first that has a value wins)."""
     items = spec if isinstance(spec, list) else [spec] if spec else []
-    return tuple(ValueRef(item["hub"]) if "hub" in item else ValueRef(item["key"], item["file"]) for item in items)
+    return tuple(_value_ref(item) for item in items)
+
+
+def _value_ref(item: dict) -> ValueRef:
+    if "hub" in item:
+        return ValueRef(item["hub"], source="hub")
+    if "class" in item:
+        return ValueRef(item["class"], source="class")
+    return ValueRef(item["key"], item["file"])
 
 
 def _merge_named(existing: list, new: list, key: Any) -> list:

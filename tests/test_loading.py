@@ -383,3 +383,17 @@ def test_diffusers_pipeline_round_trip(ddpm_folder):
     assert isinstance(pipeline, diffusers.DDPMPipeline)
     assert count_parameters(pipeline) == sum(p.numel() for p in pipeline.unet.parameters())
     assert resolver.resolve(pipeline).task == "unconditional-image-generation"
+
+
+def test_a_diffusers_component_is_loaded_by_its_own_class_saved_or_in_memory(ddpm_folder):
+    diffusers, folder = ddpm_folder
+    saved = resolver.resolve(f"{folder}/unet")  # the pipeline's model_index.json gives the task
+    unet = saved.load(dtype="float32", device="cpu")
+    assert isinstance(unet, diffusers.UNet2DModel)
+    assert saved.task == "unconditional-image-generation"
+    for resolution in (saved, resolver.resolve(unet), resolver.resolve(diffusers.UNet2DModel)):
+        assert (resolution.library, resolution.component) == ("diffusers", True)
+        assert (resolution.architecture, resolution.loader) == ("UNet2DModel", "diffusers.UNet2DModel")
+        assert resolution.model_class() is diffusers.UNet2DModel
+    # alone, nothing names the pipeline: the library's default task, not an encoder's feature-extraction
+    assert resolver.infer_task(unet) == resolver.resolve(unet).task == "text-to-image"
