@@ -206,27 +206,26 @@ def _layout_facts(state: State, layout: Layout) -> None:
 
 
 def _layouts(state: State) -> Answer | None:
-    facts = state
     for layout in state.plan.layouts:
-        if not layout.when(facts):
+        if not layout.when(state):
             continue
         _layout_facts(state, layout)
         if layout.lookup:
-            value = lookup(facts.docs.get(layout.lookup.file), layout.lookup.key)
+            value = lookup(state.docs.get(layout.lookup.file), layout.lookup.key)
             if isinstance(value, str) and value in layout.lookup.table:
                 task, where = layout.lookup.table[value]
                 message = f"layout {layout.name}: {layout.lookup.file} {layout.lookup.key} = {value}"
                 return Answer(task, "{}", where, component=layout.component, args=(message,))
-        named = _read_first(layout.task_from_class, facts)
+        named = _read_first(layout.task_from_class, state)
         if named:
-            found = lookup_architecture(state.rules, named[0], facts)
+            found = lookup_architecture(state.rules, named[0], state)
             if found:
                 message = f"layout {layout.name}: {named[1].describe()} = {named[0]} ({found[2]})"
                 return Answer(found[0], "{}", found[1], component=layout.component, args=(message,))
             message = f"layout {layout.name}: no rule names the task of {named[0]} ({named[1].describe()})"
             state.record("layouts", "passed", message, where=layout.where)
         for case in layout.cases:
-            if case.when is None or case.when(facts):
+            if case.when is None or case.when(state):
                 return Answer(case.task, "layout {}", case.where, component=layout.component, args=(layout.name,))
         state.record("layouts", "passed", "layout {} matched but named no task", layout.name, where=layout.where)
     return None
@@ -361,8 +360,8 @@ STRATEGIES: dict[str, Callable[[State], Answer | None]] = {
 # What each strategy reads: a strategy whose evidence is absent cannot answer and is not run (resolver.needs).
 _READS: dict[str, Needs] = {
     "class_hierarchy": (frozenset({CLASSES}),),
-    "config_architectures": (frozenset({doc_channel("config.json")}),),
-    "auto_map": (frozenset({doc_channel("config.json")}),),
+    "config_architectures": (frozenset({doc_channel(CONFIG_FILE)}),),
+    "auto_map": (frozenset({doc_channel(CONFIG_FILE)}),),
     "hub_transformers_info": (frozenset({HUB}),),
     "hub_pipeline_tag": (frozenset({HUB}),),
 }
@@ -392,7 +391,6 @@ def _detect_library(state: State, library: str | None) -> str | None:
         name = normalize_library(rules, library)
         state.record("library", "answered", "{} (given explicitly)", name, where=rules.libraries[name].where)
         return name
-    facts = state
     for detector in state.plan.library_detect:
         if detector.use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
             value = state.evidence.hub.get("library_name")
@@ -401,9 +399,9 @@ def _detect_library(state: State, library: str | None) -> str | None:
                 known = "" if name in rules.libraries else " (a library these rules know no tasks for)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
-        elif detector.when(facts):
+        elif detector.when(state):
             state.trace.append(
-                ("library", "answered", "{}: {}", (detector.name, detector.evidence(facts)), detector.where, None)
+                ("library", "answered", "{}: {}", (detector.name, detector.evidence(state)), detector.where, None)
             )
             return detector.name
     state.record("library", "passed", "no library rule matches the evidence")
@@ -414,24 +412,18 @@ def _detect_frameworks(state: State) -> tuple[str, ...]:
     found: list[str] = []
     said: list[str] = []
     where = None
-    facts = state
     for detector in state.plan.frameworks:
-        if detector.when(facts) and detector.name not in found:
+        if detector.when(state) and detector.name not in found:
             found.append(detector.name)
             said.append(detector.name)
-            said.append(detector.evidence(facts))
+            said.append(detector.evidence(state))
             where = where or detector.where
     if found:
-        template = _FRAMEWORK_TEMPLATES[len(found)] if len(found) < len(_FRAMEWORK_TEMPLATES) else None
-        if template is None:
-            template = ", ".join(["{} ({})"] * len(found))
+        template = ", ".join(["{} ({})"] * len(found))  # "pt (files matching *.safetensors)"
         state.trace.append(("framework", "answered", template, tuple(said), where, None))
     else:
         state.record("framework", "passed", "no weight files: framework unknown")
     return tuple(found)
-
-
-_FRAMEWORK_TEMPLATES = tuple(", ".join(["{} ({})"] * count) for count in range(4))
 
 
 def select_loader(
@@ -470,9 +462,9 @@ def resolve_evidence(
     library: str | None = None,
 ) -> Resolution:
     """Resolve evidence with compiled rules. `task` must already be canonical (see Resolver)."""
-    state = facts = State(rules, evidence, task, task_given)
+    state = State(rules, evidence, task, task_given)
     _note_evidence(state)
-    facts.library = _detect_library(state, library)
+    state.library = _detect_library(state, library)
     frameworks = _detect_frameworks(state)
 
     winner: tuple[str, Answer] | None = None
@@ -497,22 +489,22 @@ def resolve_evidence(
         archs = config.get("architectures")
         if isinstance(archs, list) and archs and isinstance(archs[0], str):
             architecture = archs[0]
-    facts.architecture = architecture
+    state.architecture = architecture
     if state.layout_loader:  # a component loads with its own class, whatever task its pipeline has
         loader, loader_where = state.layout_loader
     else:
-        loader, loader_where = select_loader(rules, answer.task, facts.library, facts, state.trace)
+        loader, loader_where = select_loader(rules, answer.task, state.library, state, state.trace)
     if loader:
         state.trace.append(("loader", "answered", loader, None, loader_where, None))
     else:
-        state.record("loader", "passed", "no loader for {} in library {}", answer.task, facts.library)
+        state.record("loader", "passed", "no loader for {} in library {}", answer.task, state.library)
     model_type = config.get("model_type")
     return new_frozen(
         Resolution,
         {
             "ref": evidence.ref,
             "task": answer.task,
-            "library": facts.library,
+            "library": state.library,
             "framework": frameworks[0] if frameworks else None,
             "frameworks": frameworks,
             "loader": loader,
