@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .conditions import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
-from .needs import HUB, NOTHING, ChannelIndex, Needs, needs_of, satisfiable
+from .needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
 from .ruledocs import RuleDoc
 
 
@@ -86,6 +86,7 @@ class Detector:
     use: str | None = None
     branches: tuple[Branch, ...] = ()  # the alternatives of `when`, so the trace names the one that held
     needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
+    spec: Any = None  # `when` as written
 
     def evidence(self, facts: Any) -> str:
         """In words, what made `when` hold: the first alternative of a top-level `any` that holds."""
@@ -112,7 +113,7 @@ def _detector(name: str, spec: dict, where: str) -> Detector:
         branches = tuple(Branch(compile_condition(item), describe(item), needs_of(item)) for item in spec["any"])
     else:
         branches = (Branch(None, describe(spec)),)
-    return Detector(name, compile_condition(spec), where, branches=branches, needs=needs_of(spec))
+    return Detector(name, compile_condition(spec), where, branches=branches, needs=needs_of(spec), spec=spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,15 @@ class Layout:
     task_from_class: tuple[ValueRef, ...] = ()  # where it names a class the architecture tables know
     loader_module: str | None = None  # the `architecture` class, imported from this module, loads the folder
     needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
+    spec: Any = None  # `when` as written
+
+    def for_channels(self, present: frozenset[str]) -> Layout | None:
+        """This layout with the alternatives of `when` that cannot hold on evidence offering `present`
+        left out; None when none can."""
+        pruned = prune(self.spec, present)
+        if pruned is None or pruned == self.spec:
+            return None if pruned is None else self
+        return replace(self, when=compile_condition(pruned))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +216,11 @@ class CompiledRules:
     channels: ChannelIndex = field(default_factory=lambda: ChannelIndex(()))  # what conditions need
     _plans: dict[frozenset[str], Plan] = field(default_factory=dict, repr=False)
 
+    def condition_specs(self) -> list[Any]:
+        """The `when` of every detector and layout: what plans prune (resolver.needs)."""
+        detectors = [d.spec for d in (*self.library_detect, *self.frameworks) if d.spec is not None]
+        return detectors + [layout.spec for layout in self.layouts]
+
     def plan_for(
         self,
         files: frozenset[str],
@@ -227,7 +242,8 @@ class CompiledRules:
         return plan
 
     def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
-        layouts = tuple(layout for layout in self.layouts if satisfiable(layout.needs, present))
+        kept = (layout.for_channels(present) for layout in self.layouts if satisfiable(layout.needs, present))
+        layouts = tuple(layout for layout in kept if layout is not None)
         return Plan(
             tuple(d.for_channels(present) for d in self.library_detect if satisfiable(d.needs, present)),
             tuple(d.for_channels(present) for d in self.frameworks if satisfiable(d.needs, present)),
@@ -350,6 +366,7 @@ def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layou
                 _value_refs(entry.get("task_from_class")),
                 entry.get("loader_module"),
                 needs_of(entry["when"]),
+                entry["when"],
             )
         )
 
@@ -429,13 +446,7 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
         refs = (*layout.architecture, *layout.base_model, *layout.task_from_class)
         needed.update(ref.file for ref in refs if ref.file)
     rules.documents = frozenset(needed)
-    detectors = (*rules.library_detect, *rules.frameworks)
-    rules.channels = ChannelIndex(
-        [
-            *(item.needs for item in (*detectors, *rules.layouts)),
-            *(branch.needs for detector in detectors for branch in detector.branches),
-        ]
-    )
+    rules.channels = ChannelIndex(channel for spec in rules.condition_specs() for channel in channels_in(spec))
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))
     return rules

@@ -186,12 +186,11 @@ def _class(spec: Mapping[str, Any]) -> Predicate:
         return walk
     if exact and len(quick[0][1]) == 1:  # the usual form, e.g. {module: {prefix: transformers.}}
         index, (needle,) = quick[0]
-        return lambda facts: bool(facts.classes) and needle in (facts._class_text or facts.class_text())[index]
+        # no classes: the texts are "\n\n", which holds no needle (needles are non-empty class names or modules)
+        return lambda facts: needle in (facts._class_text or facts.class_text())[index]
 
     def predicate(facts: Facts) -> bool:
-        if not facts.classes:
-            return False
-        text = facts.class_text()
+        text = facts._class_text or facts.class_text()  # no classes: no needle in it, as above
         for index, needles in quick:
             haystack = text[index]
             for needle in needles:

@@ -7,7 +7,8 @@ present (a conjunction of disjunctions). Channels:
 - `classes`: a class hierarchy is known; `hub`: Hub metadata is known.
 A condition that can hold with nothing present (`not`, `architecture`, `library`, a matcher such as
 `exists: false`) needs nothing. The analysis only has to be safe: it may keep a rule that cannot
-match, never drop one that can (tests/test_needs.py checks this on every example and case).
+match, never drop one that can (tests/test_needs.py checks this on every example and case). The
+channels a resolution computes are those `channels_in` finds in the rules' conditions.
 """
 
 from __future__ import annotations
@@ -103,6 +104,38 @@ def _fails_when_missing(matcher: Any) -> bool:
     return any(op not in ("not_in", "exists") or (op == "exists" and arg) for op, arg in matcher.items())
 
 
+def channels_in(spec: Any) -> set[str]:
+    """Every channel `spec` or any condition inside it needs: what `prune` may ask about."""
+    found = {channel for clause in needs_of(spec) for channel in clause}
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key in ("any", "all"):
+                for item in value:
+                    found |= channels_in(item)
+            elif key == "not":
+                found |= channels_in(value)
+    return found
+
+
+def prune(spec: Any, present: frozenset[str]) -> Any:
+    """`spec` without the alternatives (of `any`) that cannot hold on evidence offering `present`;
+    None when the whole condition cannot hold. Holds exactly when `spec` does, on such evidence."""
+    if not satisfiable(needs_of(spec), present):
+        return None
+    if not isinstance(spec, Mapping):
+        return spec
+    if len(spec) > 1:
+        return prune({"all": [{key: value} for key, value in spec.items()]}, present)
+    ((key, value),) = spec.items()
+    if key == "any":
+        kept = [item for item in (prune(item, present) for item in value) if item is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else {"any": kept}
+    if key == "all":
+        parts = [prune(item, present) for item in value]
+        return None if any(part is None for part in parts) else {"all": parts}
+    return spec
+
+
 def satisfiable(needs: Needs, present: frozenset[str]) -> bool:
     """False when some clause has no present channel: the condition cannot hold."""
     return all(not clause.isdisjoint(present) for clause in needs)
@@ -111,8 +144,8 @@ def satisfiable(needs: Needs, present: frozenset[str]) -> bool:
 class ChannelIndex:
     """The channels rules refer to, so a resolution computes only those of its evidence (cheaply)."""
 
-    def __init__(self, all_needs: Iterable[Needs]):
-        channels = {channel for needs in all_needs for clause in needs for channel in clause}
+    def __init__(self, channels: Iterable[str]):
+        channels = set(channels)
         self.files = {name: file_channel(name) for name in _suffixes(channels, "file:")}
         self.file_names = frozenset(self.files)
         self.extensions = {ext: ext_channel(ext) for ext in _suffixes(channels, "ext:")}

@@ -11,7 +11,18 @@ from resolver.api import Resolver
 from resolver.checks import _Context, _examples, example_evidence
 from resolver.engine import STRATEGY_NEEDS, resolve_evidence
 from resolver.evidence import Evidence
-from resolver.needs import CLASSES, FILES, HUB, doc_channel, ext_channel, file_channel, key_channel, needs_of
+from resolver.needs import (
+    CLASSES,
+    FILES,
+    HUB,
+    channels_in,
+    doc_channel,
+    ext_channel,
+    file_channel,
+    key_channel,
+    needs_of,
+    prune,
+)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realworld"
 
@@ -40,13 +51,10 @@ def test_what_a_condition_needs(condition, needs):
 
 
 def _every_channel(rules) -> frozenset[str]:
-    detectors = (*rules.library_detect, *rules.frameworks)
-    needs = [
-        *(item.needs for item in (*detectors, *rules.layouts)),
-        *(branch.needs for detector in detectors for branch in detector.branches),
-        *(entry[1] for entry in STRATEGY_NEEDS.values()),
-    ]
-    return frozenset(channel for item in needs for clause in item for channel in clause)
+    """Every channel any condition (or part of one) or strategy asks about: with all present, nothing is skipped."""
+    found = {channel for spec in rules.condition_specs() for channel in channels_in(spec)}
+    found.update(channel for _, needs in STRATEGY_NEEDS.values() for clause in needs for channel in clause)
+    return frozenset(found)
 
 
 def _corpus(r: Resolver, tmp_path: Path) -> list[Evidence]:
@@ -80,8 +88,28 @@ def test_skipping_rules_changes_no_resolution(tmp_path, monkeypatch):
     planned = [_outcome(rules, evidence) for evidence in corpus]
     # every rule, every alternative, every strategy: what the engine did before it skipped any
     full_plan = rules._new_plan(_every_channel(rules), STRATEGY_NEEDS)
-    assert len(full_plan.layouts) == len(rules.layouts) and len(full_plan.library_detect) == len(rules.library_detect)
+    assert full_plan.layouts == tuple(rules.layouts) and full_plan.library_detect == tuple(rules.library_detect)
+    assert full_plan.frameworks == tuple(rules.frameworks)
     monkeypatch.setattr(type(rules), "plan_for", lambda self, *args: full_plan)
     unplanned = [_outcome(rules, evidence) for evidence in corpus]
     for evidence, got, want in zip(corpus, planned, unplanned, strict=True):
         assert got == want, evidence.ref
+
+
+def test_pruning_keeps_exactly_the_alternatives_that_can_hold():
+    cross_encoder = {
+        "any": [
+            {"json": {"file": "config_sentence_transformers.json", "match": {"model_type": "CrossEncoder"}}},
+            {"config_has": "sbert_ce_default_activation_function"},
+        ]
+    }
+    st_doc = {
+        doc_channel("config_sentence_transformers.json"),
+        key_channel("config_sentence_transformers.json", "model_type"),
+    }
+    assert prune(cross_encoder, frozenset(st_doc)) == cross_encoder["any"][0]
+    assert prune(cross_encoder, frozenset({doc_channel("config.json")})) is None
+    weights = {"any": [{"glob": "*.safetensors"}, {"class": {"module": {"prefix": "torch."}}}]}
+    assert prune(weights, frozenset({CLASSES})) == weights["any"][1]
+    assert prune({"all": [{"file": "a"}, {"not": {"file": "b"}}]}, frozenset({file_channel("a")})) is not None
+    assert channels_in(cross_encoder) >= st_doc
