@@ -63,17 +63,19 @@ METHOD = """\
 PERFORMANCE_NOTES = """\
 ## Performance work and what is left
 
-Before = commit d1dde7c (the first benchmarked engine), after = this version; one process, the
-passes interleaved (`resolve_evidence` over 1571 configs and 1570 class evidences, `resolve(cls)`
-over the classes), median of 5, same machine, 2026-11-29. These loops run the calls back to back
-over different inputs, as the tables above do, so they are slower than a tight loop on one input.
+Before = commit d1dde7c (the first benchmarked engine), after = this version; one process each,
+run one after the other, the passes interleaved (`resolve_evidence` over 1571 configs and 1570
+class evidences, `resolve(cls)` and `infer_task(cls)` over the classes), median of 5, same machine,
+2026-11-29. These loops run the calls back to back over different inputs, as the tables above do,
+so they are slower than a tight loop on one input. This VM's speed drifts by up to 20% within
+minutes: a second pair of runs gave 1.5x, 1.3x and 1.3x for the first three rows.
 
-| per resolution | before | after |
-|---|---|---|
-| whole Resolution from a config | 17.4 µs | 10.1 µs |
-| whole Resolution from class evidence | 14.3 µs | 9.5 µs |
-| whole Resolution from a class, `resolve(cls)` | 18.9 µs | 12.2 µs |
-| the task alone from a class, `infer_task(cls)` | (no such call) | see the table above |
+| per resolution | before | after | speed-up |
+|---|---|---|---|
+| whole Resolution from a config | 19.4 µs | 10.3 µs | 1.9x |
+| whole Resolution from class evidence | 16.0 µs | 10.0 µs | 1.6x |
+| whole Resolution from a class, `resolve(cls)` | 20.7 µs | 12.7 µs | 1.6x |
+| the task alone from a class, `infer_task(cls)` | (no such call) | 3.4 µs | 6.1x on `resolve(cls)` before |
 
 What changed:
 - **Rules are indexed by the evidence they need** (`resolver/needs.py`). When the rules are
@@ -93,16 +95,21 @@ What changed:
   are not looked for, and the library is detected only if a rule reads it. It gives exactly
   `resolve(ref).task` (`tests/test_infer_task.py` checks every installed architecture, rule example
   and real-world case).
+- **Class evidence reads the MRO on demand** (`resolver.evidence.ClassChain`): the class's own
+  name first, the whole (name, module) chain only when a condition needs it. It compares, hashes
+  and pickles as the tuple it stands for. This saves ~0.7 µs for `infer_task(cls)` and costs the
+  whole Resolution ~0.5 µs.
 - Smaller: one object serves as both the engine's state and the facts conditions read; class
   evidence and the Resolution are built without their frozen dataclass `__init__`
   (`resolver/frozen.py`); a model class skips the reference-type dispatch; candidates are named
   tuples.
 
-Where a whole Resolution of a class still spends its time (about 8 µs in a tight loop): joining the
+Where a whole Resolution of a class still spends its time (8-9 µs in a tight loop): joining the
 class and module names of the MRO for the class conditions (~1 µs), the 7 class-module library
 detectors in rule order (~1.5 µs; each is a substring search of the module names, and transformers,
-the usual answer, comes last), 3 framework detectors (~0.8 µs), evidence gathering (~1.3 µs),
-the strategies and the loader (~1.5 µs), the Resolution itself (~0.5 µs). A memo per class would
+the usual answer, comes last), 3 framework detectors (~0.8 µs), the two diffusers layouts that
+recognise pipeline and component classes (~0.4 µs), evidence gathering (~1 µs), the strategies and
+the loader (~1.5 µs), the Resolution itself (~0.5 µs). A memo per class would
 only flatter repeated passes over the same inputs, so there is none. Further steps, not taken:
 fusing consecutive class-module detectors into one regex over the module names, and detecting
 frameworks and the loader on first access.
