@@ -166,9 +166,9 @@ class Layout:
         """This layout with the alternatives of `when` that cannot hold on evidence offering `present`
         left out; None when none can."""
         pruned = prune(self.spec, present)
-        if pruned is None or pruned == self.spec:
-            return None if pruned is None else self
-        return replace(self, when=compile_condition(pruned))
+        if pruned is None:
+            return None
+        return self if pruned == self.spec else replace(self, when=compile_condition(pruned))
 
 
 @dataclass(frozen=True, slots=True)
