@@ -72,7 +72,7 @@ def run_hub(cases: Iterable[tuple[str, dict[str, Any]]], resolver: Resolver) -> 
     """Every case served by the loopback test Hub, resolved by repo id with a fresh HF cache."""
     from hubserver import HubServer
 
-    from resolver import hub_store
+    from resolver.evidence.hub import store as hub_store
 
     rows = []
     saved = {name: os.environ.get(name) for name in ("HF_ENDPOINT", "HF_HOME", "HF_HUB_OFFLINE", "HF_HUB_CACHE")}

@@ -57,8 +57,9 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
     from transformers_catalog import architectures, config_for
 
     from resolver.api import Resolver
-    from resolver.engine import resolve_evidence
-    from resolver.evidence import Evidence, from_object
+    from resolver.engine.resolve import resolve_evidence
+    from resolver.evidence.model import Evidence
+    from resolver.evidence.objects import from_object
 
     transformers.logging.set_verbosity_error()
     resolver = Resolver(use_env=False)

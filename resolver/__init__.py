@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
-
-from .errors import (  # noqa: E402
+from resolver.errors import (
     EvidenceError,
     ResolutionError,
     RuleError,
@@ -18,6 +16,7 @@ from .errors import (  # noqa: E402
     UnknownLibraryError,
     UnknownTaskError,
 )
+from resolver.support.about import __version__
 
 __all__ = [
     "Evidence",
@@ -44,7 +43,7 @@ def resolve(ref: Any, **options: Any) -> Any:
 
     Options: task, library, revision, subfolder, token, offline, cache_dir. Returns a Resolution.
     """
-    from .api import default_resolver
+    from resolver.api import default_resolver
 
     return default_resolver().resolve(ref, **options)
 
@@ -54,28 +53,28 @@ def infer_task(ref: Any, **options: Any) -> str:
 
     Options: library, revision, subfolder, token, offline, cache_dir.
     """
-    from .api import default_resolver
+    from resolver.api import default_resolver
 
     return default_resolver().infer_task(ref, **options)
 
 
 def normalize_task(name: str) -> str:
     """The canonical task (a Hub pipeline tag) for a task name or synonym such as `causal-lm`."""
-    from .api import default_resolver
+    from resolver.api import default_resolver
 
     return default_resolver().normalize_task(name)
 
 
 def tasks() -> list[str]:
     """Every canonical task the rules know, sorted."""
-    from .api import default_resolver
+    from resolver.api import default_resolver
 
     return default_resolver().tasks()
 
 
 def model_class_for_task(task: str, library: str = "transformers", model_type: str | None = None) -> str:
     """The import path of the class that loads `task` (e.g. `transformers.AutoModelForCTC`)."""
-    from .api import default_resolver
+    from resolver.api import default_resolver
 
     return default_resolver().model_class_for_task(task, library=library, model_type=model_type)
 
@@ -86,22 +85,22 @@ def load_model(ref: Any, task: str | None = None, **kwargs: Any) -> Any:
     Resolve options (library, revision, subfolder, token, offline, cache_dir) and load options (dtype,
     device, trust_remote_code, anything the library's loader takes) may be mixed; see resolver.loading.
     """
-    from .loading import load_model as _load_model
+    from resolver.api import load_model as _load_model
 
     return _load_model(ref, task=task, **kwargs)
 
 
 def __getattr__(name: str) -> Any:
     if name == "Resolver":
-        from .api import Resolver
+        from resolver.api import Resolver
 
         return Resolver
     if name == "Resolution":
-        from .resolution import Resolution
+        from resolver.engine.resolution import Resolution
 
         return Resolution
     if name == "Evidence":
-        from .evidence import Evidence
+        from resolver.evidence.model import Evidence
 
         return Evidence
     raise AttributeError(f"module 'resolver' has no attribute {name!r}")

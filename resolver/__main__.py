@@ -1,5 +1,5 @@
 """`python -m resolver` runs the task-resolver command line."""
 
-from .cli import entry_point
+from resolver.cli.main import entry_point
 
 entry_point()

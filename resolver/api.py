@@ -1,4 +1,4 @@
-"""The public entry points: `Resolver` for custom rule sets, and module-level helpers using the default one."""
+"""The public entry points: `Resolver` for custom rule sets, and the process-wide default one. This is the top of the data flow: it wires the evidence readers, the rules and the engine together."""
 
 from __future__ import annotations
 
@@ -7,53 +7,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .compiled import CompiledRules, compile_rules
-from .conditions import Facts
-from .engine import infer_task, normalize_library, resolve_evidence, select_loader
-from .errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
-from .evidence import Evidence, from_folder, from_object
-from .hub_errors import HubUnavailable
-from .resolution import Resolution
-from .ruledocs import content_key, gather, load_and_validate, read_cache, write_cache
+from resolver.conditions.language import Facts
+from resolver.engine.detect import normalize_library, select_loader
+from resolver.engine.resolution import Resolution
+from resolver.engine.resolve import infer_task, resolve_evidence
+from resolver.errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
+from resolver.evidence.folder import from_folder
+from resolver.evidence.hub.errors import HubUnavailable
+from resolver.evidence.model import Evidence
+from resolver.evidence.objects import from_object
+from resolver.rulebook.cache import content_key, read_cache, write_cache
+from resolver.rulebook.compiled import CompiledRules, compile_rules
+from resolver.rulebook.documents import gather
+from resolver.rulebook.packs import env_rule_paths, installed_rule_paths
+from resolver.rulebook.schema import load_and_validate
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
-RULES_ENV = "TASK_RESOLVER_RULES"
-ENTRY_POINT_GROUP = "task_resolver.rules"  # installed packages' rule packs
-
-
-def env_rule_paths() -> list[Path]:
-    """Rule packs named by $TASK_RESOLVER_RULES (a path-separator list)."""
-    value = os.environ.get(RULES_ENV, "")
-    return [Path(part) for part in value.split(os.pathsep) if part.strip()]
-
-
-def installed_rule_paths() -> list[Path]:
-    """Rule packs of installed packages: entry points in the group `task_resolver.rules`, by name.
-
-    An entry point's object is a path (str or PathLike), a callable returning one, or a module or
-    package (its directory is the pack).
-    """
-    from importlib.metadata import entry_points
-
-    from .errors import Finding
-
-    found: list[Path] = []
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
-        what = f"entry point {entry.name} = {entry.value} (group {ENTRY_POINT_GROUP})"
-        try:
-            target = entry.load()
-            if callable(target):
-                target = target()
-            if hasattr(target, "__file__") and not isinstance(target, (str, os.PathLike)):
-                target = Path(target.__file__).parent
-            path = Path(target)
-        except Exception as error:  # a broken installed pack names itself instead of crashing the resolver
-            message = f"{what} cannot be loaded: {type(error).__name__}: {error}"
-            raise RuleError([Finding(what, 1, 1, message, "rules-path")]) from None
-        if not path.exists():
-            raise RuleError([Finding(str(path), 1, 1, f"no such rules directory (from {what})", "rules-path")])
-        found.append(path)
-    return found
 
 
 def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True) -> CompiledRules:
@@ -64,7 +33,7 @@ def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool
         return _MEMO[key]
     docs = read_cache(key)
     if docs is None:
-        from .checks import semantic_findings  # a cache miss only: warm starts skip the checks
+        from resolver.validation.semantic import semantic_findings  # a cache miss only: warm starts skip the checks
 
         docs, findings = load_and_validate(files)
         if not any(f.severity == "error" for f in findings):
@@ -170,14 +139,14 @@ class Resolver:
         return from_object(ref)
 
     def _hub_evidence(self, ref: str, **options: Any) -> Evidence:
-        from .hubref import looks_like_repo_id
+        from resolver.evidence.hub.repo_id import looks_like_repo_id
 
         if not looks_like_repo_id(ref):
             raise EvidenceError(
                 f"no such folder: {ref}",
                 hint="pass an existing model folder, or a Hub repo id such as org/name",
             )
-        from .hub import evidence_from_hub
+        from resolver.evidence.hub.reader import evidence_from_hub
 
         return evidence_from_hub(ref, documents_needed=self.rules.documents, rules=self.rules, **options)
 
@@ -268,3 +237,20 @@ def default_resolver() -> Resolver:
     if _DEFAULT is None:
         _DEFAULT = Resolver()
     return _DEFAULT
+
+
+# Options of resolve() that load_model() forwards there; the rest go to the loader.
+RESOLVE_OPTIONS = ("library", "revision", "subfolder", "token", "offline", "cache_dir")
+
+
+def load_model(ref: Any, task: str | None = None, *, resolver: Resolver | None = None, **kwargs: Any) -> Any:
+    """Resolve `ref` (folder or Hub repo id) and load it; resolve options and load options may be mixed."""
+    from resolver.loading.calls import load
+
+    resolver = resolver or default_resolver()
+    options = {key: kwargs[key] for key in RESOLVE_OPTIONS if key in kwargs}
+    resolution = resolver.resolve(ref, task=task, **options)
+    load_kwargs = {key: value for key, value in kwargs.items() if key not in ("library", "offline")}
+    if options.get("offline"):
+        load_kwargs.setdefault("local_files_only", True)
+    return load(resolution, rules=resolver.rules, **load_kwargs)

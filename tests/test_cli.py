@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resolver.cli import main
+from resolver.cli.main import main
 
 GOLDEN = Path(__file__).parent / "golden_cli"
 EXAMPLE = "examples/distilbert-sst2"

@@ -16,8 +16,8 @@ pytest.importorskip("transformers")
 from transformers_catalog import architectures, config_for  # noqa: E402
 
 from resolver.api import Resolver  # noqa: E402
-from resolver.engine import resolve_evidence  # noqa: E402
-from resolver.evidence import Evidence  # noqa: E402
+from resolver.engine.resolve import resolve_evidence  # noqa: E402
+from resolver.evidence.model import Evidence  # noqa: E402
 
 # Deliberate, documented deviations (rules/architectures.yaml `exact`): audio-language models that
 # transformers also lists under seq2seq / text-to-waveform for loading purposes.

@@ -188,8 +188,9 @@ def test_fast_built_records_carry_exactly_their_declared_fields(r):
     """Resolution and class Evidence skip their __init__ (resolver.frozen); no field may be missing or extra."""
     from dataclasses import fields
 
-    from resolver.evidence import Evidence, from_object
-    from resolver.resolution import Resolution
+    from resolver.engine.resolution import Resolution
+    from resolver.evidence.model import Evidence
+    from resolver.evidence.objects import from_object
 
     class AcmeForCausalLM:
         pass

@@ -21,12 +21,13 @@ from hubserver import HubServer
 from huggingface_hub import constants, hf_hub_download, snapshot_download
 
 import resolver
-from resolver import hub_net, hub_store
 from resolver.api import Resolver
-from resolver.cli import main
+from resolver.cli.main import main
 from resolver.errors import EvidenceError
-from resolver.hub import evidence_from_hub, summary_suffices
-from resolver.hub_errors import HubUnavailable, OfflineNoCache
+from resolver.evidence.hub import network as hub_net
+from resolver.evidence.hub import store as hub_store
+from resolver.evidence.hub.errors import HubUnavailable, OfflineNoCache
+from resolver.evidence.hub.reader import evidence_from_hub, summary_suffices
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOS = {k: v for k, v in json.loads((ROOT / "tests/fixtures/hub/repos.json").read_text()).items() if "/" in k}

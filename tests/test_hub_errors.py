@@ -20,10 +20,11 @@ from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNot
 from test_hub import isolated_hf, serve_fixture_repos
 
 import resolver
-from resolver import hub_net, hub_store
-from resolver.cli import main
+from resolver.cli.main import main
 from resolver.errors import TaskResolverError
-from resolver.hub_errors import (
+from resolver.evidence.hub import network as hub_net
+from resolver.evidence.hub import store as hub_store
+from resolver.evidence.hub.errors import (
     GatedRepo,
     HubError,
     HubRequestError,
@@ -34,7 +35,7 @@ from resolver.hub_errors import (
     RepoNotFound,
     RevisionNotFound,
 )
-from resolver.hub_net import retry_after_seconds
+from resolver.evidence.hub.network import retry_after_seconds
 
 API = "/api/models/"
 

@@ -10,9 +10,10 @@ from realworld_cases import iter_cases, write_folder
 import resolver
 from resolver import ResolutionError
 from resolver.api import Resolver
-from resolver.checks import _Context, _examples, example_evidence
-from resolver.engine import infer_task, resolve_evidence
-from resolver.evidence import Evidence
+from resolver.engine.resolve import infer_task, resolve_evidence
+from resolver.evidence.model import Evidence
+from resolver.validation.context import Context
+from resolver.validation.examples import example_evidence, examples_in
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realworld"
 
@@ -37,7 +38,7 @@ def _same_answer(r: Resolver, evidence: Evidence, **options: str) -> str | None:
 
 
 def test_agrees_with_resolve_on_every_rule_example(r):
-    examples = [example for _, _, example in _examples(_Context(r.rules))]
+    examples = [example for _, _, example in examples_in(Context(r.rules))]
     assert len(examples) >= 40
     for example in examples:
         assert _same_answer(r, Evidence.from_dict(example_evidence(example))) == example["task"]

@@ -17,8 +17,8 @@ import pytest
 
 from resolver.api import Resolver
 from resolver.errors import ResolutionError
-from resolver.paths import shipped_rules_dir
-from resolver.yamlsource import load_yaml_file
+from resolver.rulebook.yaml_source import load_yaml_file
+from resolver.support.paths import shipped_rules_dir
 
 WEIGHTS = "weights"  # placeholder content for weight files
 
@@ -168,7 +168,7 @@ def test_hand_written_pipeline_classes_exist_in_diffusers():
 
 
 def test_pipeline_tasks_walks_the_mappings_in_the_rules_order(monkeypatch):
-    from resolver import sync_diffusers
+    from resolver.sync import diffusers as sync_diffusers
 
     def pipe(name: str) -> type:
         return type(name, (), {})
@@ -498,7 +498,7 @@ def test_component_subfolder_of_a_hub_repo_reads_the_pipelines_model_index(tmp_p
     from hubserver import HubServer
     from huggingface_hub import constants
 
-    from resolver import hub_store
+    from resolver.evidence.hub import store as hub_store
 
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     for name in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HUB_OFFLINE", "HF_TOKEN"):

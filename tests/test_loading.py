@@ -11,7 +11,9 @@ import warnings
 import pytest
 
 import resolver
-from resolver.loading import LoadError, count_parameters, import_loader
+from resolver.loading.calls import count_parameters
+from resolver.loading.errors import LoadError
+from resolver.loading.imports import import_loader
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -280,7 +282,7 @@ def test_a_loaded_object_is_not_loadable_again(saved):
 
 
 def test_cli_resolve_load_prints_class_and_parameters(saved, capsys):
-    from resolver.cli import main
+    from resolver.cli.main import main
 
     folder = saved("text-classification")
     expected = sum(p.numel() for p in transformers.BertForSequenceClassification.from_pretrained(folder).parameters())
@@ -294,7 +296,7 @@ def test_cli_resolve_load_prints_class_and_parameters(saved, capsys):
 
 
 def test_cli_resolve_load_json(saved, capsys):
-    from resolver.cli import main
+    from resolver.cli.main import main
 
     assert main(["resolve", saved("asr-ctc"), "--load", "--json"]) == 0
     loaded = json.loads(capsys.readouterr().out)["loaded"]

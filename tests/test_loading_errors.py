@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 import resolver
-from resolver.loading import LoadError, MissingPackageError, RemoteCodeError, import_loader
+from resolver.loading.errors import LoadError, MissingPackageError, RemoteCodeError
+from resolver.loading.imports import import_loader
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "diffusers", "sentence_transformers", "timm", "huggingface_hub")
@@ -134,7 +135,7 @@ def test_timm_is_not_installed_here_and_the_error_names_it(tmp_path):
     ("blocked", "path", "says"),
     [
         ("transformers", "transformers.AutoModel", "task-resolver[load]"),
-        ("torch", "torch.nn.Module", "CPU build of torch"),
+        ("torch", "torch.nn.Module", "pip install torch==2.13.0"),
         ("diffusers", "diffusers.DiffusionPipeline", "pip install diffusers"),
         ("sentence_transformers", "sentence_transformers.SentenceTransformer", "pip install sentence-transformers"),
     ],
@@ -161,7 +162,7 @@ def test_import_loader_errors_say_what_is_wrong():
 def test_cli_load_of_a_timm_model_is_an_error_message_not_a_traceback(tmp_path, capsys):
     if __import__("importlib").util.find_spec("timm") is not None:
         pytest.skip("timm is installed")
-    from resolver.cli import main
+    from resolver.cli.main import main
 
     folder = _folder(tmp_path / "resnet", {"architecture": "resnet18", "pretrained_cfg": {}})
     assert main(["resolve", folder, "--load"]) == 2

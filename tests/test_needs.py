@@ -8,10 +8,7 @@ import pytest
 from realworld_cases import hub_metadata, iter_cases, write_folder
 
 from resolver.api import Resolver
-from resolver.checks import _Context, _examples, example_evidence
-from resolver.engine import STRATEGY_NEEDS, resolve_evidence
-from resolver.evidence import Evidence
-from resolver.needs import (
+from resolver.conditions.needs import (
     CLASSES,
     FILES,
     HUB,
@@ -23,6 +20,11 @@ from resolver.needs import (
     needs_of,
     prune,
 )
+from resolver.engine.resolve import resolve_evidence
+from resolver.engine.strategies import STRATEGY_NEEDS
+from resolver.evidence.model import Evidence
+from resolver.validation.context import Context
+from resolver.validation.examples import example_evidence, examples_in
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realworld"
 
@@ -58,7 +60,7 @@ def _every_channel(rules) -> frozenset[str]:
 
 
 def _corpus(r: Resolver, tmp_path: Path) -> list[Evidence]:
-    corpus = [Evidence.from_dict(example_evidence(example)) for _, _, example in _examples(_Context(r.rules))]
+    corpus = [Evidence.from_dict(example_evidence(example)) for _, _, example in examples_in(Context(r.rules))]
     for _, case in iter_cases(FIXTURES):
         folder = write_folder(case, tmp_path / case["id"].replace("/", "__"))
         local = r.evidence(folder)

@@ -53,7 +53,7 @@ def test_an_unrelated_class_is_not_resolved():
 def test_the_class_chain_of_class_evidence_behaves_as_the_tuple_it_stands_for():
     import pickle
 
-    from resolver.evidence import class_chain, from_object
+    from resolver.evidence.objects import class_chain, from_object
 
     class Base:
         pass

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import resolver
-from resolver.api import ENTRY_POINT_GROUP, installed_rule_paths
-from resolver.cli import main
+from resolver.cli.main import main
 from resolver.errors import RuleError
+from resolver.rulebook.packs import ENTRY_POINT_GROUP, installed_rule_paths
 
 EVIDENCE = {"config": {"architectures": ["AcmeForObjectDetection"]}}
 

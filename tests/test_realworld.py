@@ -74,7 +74,7 @@ def hub_results(tmp_path_factory: pytest.TempPathFactory, resolver_: Resolver) -
     from hubserver import HubServer
     from huggingface_hub import constants
 
-    from resolver import hub_store
+    from resolver.evidence.hub import store as hub_store
 
     patch = pytest.MonkeyPatch()
     home = tmp_path_factory.mktemp("hf")

@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resolver import RuleError, api, ruledocs
+from resolver import RuleError, api
 from resolver.api import Resolver, load_rules
+from resolver.rulebook import cache as rules_cache
+from resolver.rulebook.cache import content_key, read_cache
+from resolver.rulebook.documents import gather
+from resolver.support.paths import schema_dir
 
 PROBE_CLASS = "CacheProbeForSomething"  # a class no shipped rule names
 EVIDENCE = {"config": {"architectures": [PROBE_CLASS]}}
@@ -104,7 +108,7 @@ def test_a_damaged_cache_file_is_rebuilt(cache, tmp_path, monkeypatch):
     cached.write_bytes(b"not a pickle")
     forget_memo(monkeypatch)
     assert probe_task(pack) == "fill-mask"
-    assert ruledocs.read_cache(ruledocs.content_key(ruledocs.gather([pack])))  # rewritten, readable again
+    assert read_cache(content_key(gather([pack])))  # rewritten, readable again
 
 
 def test_no_cache_setting_writes_nothing(cache, tmp_path, monkeypatch):
@@ -115,24 +119,24 @@ def test_no_cache_setting_writes_nothing(cache, tmp_path, monkeypatch):
 
 def test_the_cache_key_covers_rule_files_schemas_and_the_package_version(tmp_path, monkeypatch):
     pack = write_pack(tmp_path / "pack", "fill-mask")
-    files = ruledocs.gather([pack])
-    key = ruledocs.content_key(files)
-    assert ruledocs.content_key(ruledocs.gather([pack])) == key  # stable
+    files = gather([pack])
+    key = content_key(files)
+    assert content_key(gather([pack])) == key  # stable
 
     (pack / "probe.yaml").write_text((pack / "probe.yaml").read_text() + "# a comment is a change too\n")
-    assert ruledocs.content_key(files) != key
+    assert content_key(files) != key
 
     write_pack(pack, "fill-mask")
     schemas = tmp_path / "schema"
     schemas.mkdir()
-    for schema in ruledocs.schema_dir().glob("*.json"):
+    for schema in schema_dir().glob("*.json"):
         (schemas / schema.name).write_text(schema.read_text() + "\n")
-    monkeypatch.setattr(ruledocs, "schema_dir", lambda: schemas)
-    assert ruledocs.content_key(files) != key
+    monkeypatch.setattr(rules_cache, "schema_dir", lambda: schemas)
+    assert content_key(files) != key
 
     monkeypatch.undo()
-    monkeypatch.setattr(ruledocs, "__version__", "999.0")
-    assert ruledocs.content_key(files) != key
+    monkeypatch.setattr(rules_cache, "__version__", "999.0")
+    assert content_key(files) != key
 
 
 PROBE = f"""

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resolver.cli import main
-from resolver.sync import GENERATED_FILE, PIPELINES_FILE, read_generated
+from resolver.cli.main import main
+from resolver.sync.tables import GENERATED_FILE, PIPELINES_FILE, read_generated
 
 pytest.importorskip("transformers")
 
@@ -105,13 +105,13 @@ def test_version_only_difference_is_not_drift(capsys, copy):
 
 
 def test_diffusers_pipelines_table_where_available(capsys, copy):
-    from resolver.sync import diffusers_table
+    from resolver.sync.tables import diffusers_table
 
     table = diffusers_table()
     if table is None:
         code, out = sync(capsys, "--check", "--output", str(copy))
         assert f"rules/{PIPELINES_FILE}: no diffusers table here" in out
-        pytest.skip("diffusers (or resolver/sync_diffusers.py) is not available: nothing more to check")
+        pytest.skip("diffusers (or resolver/sync/diffusers.py) is not available: nothing more to check")
     assert table.versions["diffusers"]
     assert table.entries.get("StableDiffusionPipeline") == "text-to-image"
     code, out = sync(capsys, "--output", str(copy))
@@ -123,15 +123,15 @@ def test_diffusers_pipelines_table_where_available(capsys, copy):
 
 @pytest.fixture
 def fake_diffusers(monkeypatch):
-    """Stand-ins for diffusers and resolver/sync_diffusers.py: the sync plumbing, without importing torch."""
+    """Stand-ins for diffusers and resolver/sync/diffusers.py: the sync plumbing, without importing torch."""
     import types
 
     library = types.ModuleType("diffusers")
     library.__version__ = "9.9.9"
-    helper = types.ModuleType("resolver.sync_diffusers")
+    helper = types.ModuleType("resolver.sync.diffusers")
     helper.pipeline_tasks = lambda: {"AcmeInpaintPipeline": "inpainting", "AcmePipeline": "text-to-image"}
     monkeypatch.setitem(__import__("sys").modules, "diffusers", library)
-    monkeypatch.setitem(__import__("sys").modules, "resolver.sync_diffusers", helper)
+    monkeypatch.setitem(__import__("sys").modules, "resolver.sync.diffusers", helper)
     return helper
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resolver.checks import CHECKS
-from resolver.cli import main
-from resolver.validate import validate
+from resolver.cli.main import main
+from resolver.validation.context import CHECKS
+from resolver.validation.validate import validate
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
@@ -135,7 +135,7 @@ def test_github_format_prints_workflow_annotations(capsys):
 
 
 def test_github_annotations_escape_newlines_and_commas():
-    from resolver.cli_validate import github_annotation
+    from resolver.cli.commands.validate import github_annotation
     from resolver.errors import Finding
 
     line = github_annotation(Finding("a,b:c.yaml", 1, 2, "two\nlines 100%", "schema"))

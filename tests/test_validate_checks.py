@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from resolver.paths import shipped_rules_dir
-from resolver.validate import validate
+from resolver.support.paths import shipped_rules_dir
+from resolver.validation.validate import validate
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from resolver.cli import main
+from resolver.cli.main import main
 
 GUIDE = ROOT / "docs" / "adding-a-model.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)

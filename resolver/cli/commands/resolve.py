@@ -1,0 +1,105 @@
+"""`task-resolver resolve REF` and `task-resolver explain REF`."""
+
+from __future__ import annotations
+
+import argparse
+
+from resolver.cli.common import add_rules_option, dump_json
+from resolver.engine.resolution import Resolution
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "ref", metavar="REF", help="a local model folder, a cached snapshot, or a Hub repo id (org/name)"
+    )
+    parser.add_argument("--task", help="the task, when you know it (a name or synonym: causal-lm, ner, ...)")
+    parser.add_argument("--library", help="the library, when you know it (transformers, diffusers, ...)")
+    parser.add_argument("--subfolder", help="resolve this subfolder of the model (e.g. unet, or an onnx/ export)")
+    parser.add_argument("--revision", help="Hub revision: a branch, tag or commit sha (default: main)")
+    parser.add_argument("--token", help="Hub token (default: $HF_TOKEN or the saved login)")
+    parser.add_argument("--cache-dir", help="Hub cache folder (default: $HF_HUB_CACHE)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)",
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output (includes the trace)")
+    parser.add_argument("--explain", action="store_true", help="show every rule consulted, with its file:line")
+    parser.add_argument(
+        "--load", action="store_true", help="also load the model (needs the `load` extra) and print its class and size"
+    )
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="with --load: allow running the model repo's own Python code (only for repos you trust)",
+    )
+    add_rules_option(parser)
+
+
+def render(resolution: Resolution) -> str:
+    """The human-readable summary."""
+    rows = [
+        ("task", resolution.task),
+        ("library", resolution.library or "unknown"),
+        ("framework", _frameworks(resolution)),
+        ("loader", resolution.loader or "-"),
+    ]
+    if resolution.model_type:
+        rows.append(("model type", resolution.model_type))
+    if resolution.architecture:
+        rows.append(("architecture", resolution.architecture))
+    if resolution.component:
+        rows.append(("component", f"yes: {resolution.subfolder or 'this folder'} is one part of a larger model"))
+    if resolution.base_model:
+        rows.append(("base model", resolution.base_model))
+    where = f" ({resolution.where})" if resolution.where else ""
+    rows.append(("decided by", f"{resolution.strategy}{where}"))
+    # the library's default task is the answer of last resort: not worth listing as a rival
+    others = sorted(
+        {c.task for c in resolution.candidates if c.task != resolution.task and c.strategy != "library_default"}
+    )
+    if others:
+        rows.append(("other answers", ", ".join(others)))
+    return "\n".join(f"{label + ':':<15}{value}" for label, value in rows)
+
+
+def _frameworks(resolution: Resolution) -> str:
+    if not resolution.frameworks:
+        return "unknown (no weight files)"
+    extra = resolution.frameworks[1:]
+    return resolution.framework + (f" (also: {', '.join(extra)})" if extra else "")
+
+
+def run(args: argparse.Namespace) -> int:
+    from resolver.api import Resolver
+
+    resolver = Resolver(args.rules)
+    resolution = resolver.resolve(
+        args.ref,
+        task=args.task,
+        library=args.library,
+        subfolder=args.subfolder,
+        revision=args.revision,
+        token=args.token,
+        offline=args.offline,
+        cache_dir=args.cache_dir,
+    )
+    loaded = None
+    if args.load:
+        from resolver.loading.calls import describe_loaded
+
+        loaded = describe_loaded(resolution, **({"trust_remote_code": True} if args.trust_remote_code else {}))
+    if args.json:
+        data = resolution.to_dict()
+        if loaded is not None:
+            data["loaded"] = loaded
+        dump_json(data)
+        return 0
+    print(render(resolution))
+    if loaded is not None:
+        print(f"{'loaded:':<15}{loaded['class']} ({loaded['parameters']:,} parameters)")
+    if args.explain or args.command == "explain":
+        print("trace:")
+        print(resolution.explain())
+    return 0

@@ -1,0 +1,195 @@
+"""Which evidence a condition needs before it can hold, so the engine skips rules that cannot match.
+
+A condition's needs are clauses: each clause is a set of channels of which at least one must be
+present (a conjunction of disjunctions). Channels:
+- `file:NAME`: that file is listed; `ext:EXT`: a listed file ends in `.EXT`; `files`: any file is;
+- `doc:PATH`: that JSON document was read; `key:PATH<NUL>KEY`: it is a mapping with the top-level KEY;
+- `classes`: a class hierarchy is known; `hub`: Hub metadata is known.
+A condition that can hold with nothing present (`not`, `architecture`, `library`, a matcher such as
+`exists: false`) needs nothing. The analysis only has to be safe: it may keep a rule that cannot
+match, never drop one that can (tests/test_needs.py checks this on every example and case). The
+channels a resolution computes are those `channels_in` finds in the rules' conditions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from resolver.conditions.language import CONFIG_FILE
+
+Needs = tuple[frozenset[str], ...]
+NOTHING: Needs = ()
+CLASSES = "classes"
+HUB = "hub"
+FILES = "files"
+_GLOB_SPECIALS = frozenset("*?[]/")
+
+
+def file_channel(name: str) -> str:
+    return f"file:{name}"
+
+
+def ext_channel(extension: str) -> str:
+    return f"ext:{extension}"
+
+
+def doc_channel(path: str) -> str:
+    return f"doc:{path}"
+
+
+def key_channel(path: str, key: str) -> str:
+    return f"key:{path}\0{key}"  # NUL: no file path contains one
+
+
+def extension(name: str) -> str | None:
+    """What follows the last dot of a file name (`safetensors`), or None when there is none."""
+    dot = name.rfind(".")
+    return name[dot + 1 :] if dot >= 0 and "/" not in name[dot:] else None
+
+
+def needs_of(spec: Any) -> Needs:
+    """The clauses `spec` needs (see the module docstring); () when it needs nothing."""
+    if not isinstance(spec, Mapping):
+        return NOTHING
+    clauses: list[frozenset[str]] = []
+    for key, value in spec.items():  # several keys = all of them
+        clauses.extend(_needs_of_one(key, value))
+    return tuple(clauses)
+
+
+def _needs_of_one(key: str, value: Any) -> Needs:
+    if key == "file":
+        return (frozenset({file_channel(value)}),)
+    if key == "glob":
+        literal = extension(value)
+        if literal and not _GLOB_SPECIALS.intersection(literal):
+            return (frozenset({ext_channel(literal)}),)  # "*.gguf", "*tf_model*.h5": a file ending so
+        return (frozenset({FILES}),)
+    if key == "config_has":
+        keys = [value] if isinstance(value, str) else list(value)
+        return _key_clauses(CONFIG_FILE, keys) or (frozenset({doc_channel(CONFIG_FILE)}),)
+    if key == "config":
+        return _key_clauses(CONFIG_FILE, _keys_that_must_exist(value))
+    if key == "json":
+        keys = _keys_that_must_exist(value.get("match") or {})
+        return (frozenset({doc_channel(value["file"])}), *_key_clauses(value["file"], keys))
+    if key == "hub":
+        return (frozenset({HUB}),) if _keys_that_must_exist(value) else NOTHING
+    if key == "class":
+        return (frozenset({CLASSES}),)
+    if key == "all":
+        return tuple(clause for item in value for clause in needs_of(item))
+    if key == "any":
+        # one alternative must hold, so one of the channels some alternative needs must be present
+        alternatives = [needs_of(item) for item in value]
+        if not alternatives or any(not needs for needs in alternatives):
+            return NOTHING
+        return (frozenset().union(*(needs[0] for needs in alternatives)),)
+    return NOTHING  # not, architecture, library: they can hold whatever is present
+
+
+def _key_clauses(path: str, dotted_keys: Iterable[str]) -> Needs:
+    return tuple(frozenset({key_channel(path, key.split(".", 1)[0])}) for key in dotted_keys)
+
+
+def _keys_that_must_exist(fields: Mapping[str, Any]) -> list[str]:
+    """The field names whose matcher fails on a missing value: each must be in the document."""
+    return [name for name, matcher in fields.items() if _fails_when_missing(matcher)]
+
+
+def _fails_when_missing(matcher: Any) -> bool:
+    if not isinstance(matcher, Mapping):
+        return True  # equality with a value
+    return any(op not in ("not_in", "exists") or (op == "exists" and arg) for op, arg in matcher.items())
+
+
+def channels_in(spec: Any) -> set[str]:
+    """Every channel `spec` or any condition inside it needs: what `prune` may ask about."""
+    found = {channel for clause in needs_of(spec) for channel in clause}
+    if isinstance(spec, Mapping):
+        for key, value in spec.items():
+            if key in ("any", "all"):
+                for item in value:
+                    found |= channels_in(item)
+            elif key == "not":
+                found |= channels_in(value)
+    return found
+
+
+def prune(spec: Any, present: frozenset[str]) -> Any:
+    """`spec` without the alternatives (of `any`) that cannot hold on evidence offering `present`;
+    None when the whole condition cannot hold. Holds exactly when `spec` does, on such evidence."""
+    if not satisfiable(needs_of(spec), present):
+        return None
+    if not isinstance(spec, Mapping):
+        return spec
+    if len(spec) > 1:
+        return prune({"all": [{key: value} for key, value in spec.items()]}, present)
+    ((key, value),) = spec.items()
+    if key == "any":
+        kept = [item for item in (prune(item, present) for item in value) if item is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else {"any": kept}
+    if key == "all":
+        parts = [prune(item, present) for item in value]
+        return None if any(part is None for part in parts) else {"all": parts}
+    return spec
+
+
+def satisfiable(needs: Needs, present: frozenset[str]) -> bool:
+    """False when some clause has no present channel: the condition cannot hold."""
+    return all(not clause.isdisjoint(present) for clause in needs)
+
+
+class ChannelIndex:
+    """The channels rules refer to, so a resolution computes only those of its evidence (cheaply)."""
+
+    def __init__(self, channels: Iterable[str]):
+        channels = set(channels)
+        self.files = {name: file_channel(name) for name in _suffixes(channels, "file:")}
+        self.file_names = frozenset(self.files)
+        self.extensions = {ext: ext_channel(ext) for ext in _suffixes(channels, "ext:")}
+        keys: dict[str, list[tuple[str, str]]] = {}
+        for channel in channels:
+            if channel.startswith("key:"):
+                path, _, key = channel[4:].partition("\0")
+                keys.setdefault(path, []).append((key, channel))
+        self.keys = {path: tuple(pairs) for path, pairs in keys.items()}
+
+    def present(self, files: frozenset[str], documents: Mapping[str, Any], classes: bool, hub: bool) -> frozenset[str]:
+        """The channels this evidence offers, among those the rules refer to."""
+        if not files and not documents:  # a class or object without config: one of four shapes
+            return _BARE[classes, hub]
+        found: list[str] = []
+        if files:
+            found.append(FILES)
+            found.extend(self.files[name] for name in files.intersection(self.file_names))
+            if self.extensions:
+                extensions = self.extensions
+                for name in files:
+                    channel = extensions.get(name[name.rfind(".") + 1 :])
+                    if channel is not None:
+                        found.append(channel)
+        for path in documents:
+            found.append(doc_channel(path))
+            pairs = self.keys.get(path)
+            if pairs:
+                document = documents[path]
+                if isinstance(document, Mapping):
+                    found.extend(channel for key, channel in pairs if key in document)
+        if classes:
+            found.append(CLASSES)
+        if hub:
+            found.append(HUB)
+        return frozenset(found)
+
+
+_BARE = {
+    (classes, hub): frozenset(([CLASSES] if classes else []) + ([HUB] if hub else []))
+    for classes in (False, True)
+    for hub in (False, True)
+}
+
+
+def _suffixes(channels: Iterable[str], prefix: str) -> list[str]:
+    return [channel[len(prefix) :] for channel in channels if channel.startswith(prefix)]

@@ -1,0 +1,90 @@
+"""Library, framework and loader: each decided by its own ordered rules, before and after the task."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from resolver.conditions.language import Facts
+from resolver.engine.resolution import TraceRecord
+from resolver.errors import UnknownLibraryError
+from resolver.rulebook.compiled import CompiledRules, LoaderRule
+
+if TYPE_CHECKING:
+    from resolver.engine.state import State
+
+
+def normalize_library(rules: CompiledRules, name: str) -> str:
+    """The rules' spelling of a library name (`sentence-transformers` -> sentence_transformers)."""
+    key = name.strip().lower().replace("-", "_")
+    if key in rules.libraries:
+        return key
+    import difflib
+
+    close = difflib.get_close_matches(key, list(rules.libraries), n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else f"known libraries: {', '.join(sorted(rules.libraries))}"
+    raise UnknownLibraryError(f"unknown library {name!r}", hint=hint)
+
+
+def detect_library(state: State, library: str | None) -> str | None:
+    rules = state.rules
+    if library:
+        name = normalize_library(rules, library)
+        state.record("library", "answered", "{} (given explicitly)", name, where=rules.libraries[name].where)
+        return name
+    for detector in state.plan.library_detect:
+        if detector.use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
+            value = state.evidence.hub.get("library_name")
+            if isinstance(value, str) and value:
+                name = value.strip().lower().replace("-", "_")
+                known = "" if name in rules.libraries else " (a library these rules know no tasks for)"
+                state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
+                return name
+        elif detector.when(state):
+            state.trace.append(
+                ("library", "answered", "{}: {}", (detector.name, detector.evidence(state)), detector.where, None)
+            )
+            return detector.name
+    state.record("library", "passed", "no library rule matches the evidence")
+    return None
+
+
+def detect_frameworks(state: State) -> tuple[str, ...]:
+    found: list[str] = []
+    said: list[str] = []
+    where = None
+    for detector in state.plan.frameworks:
+        if detector.when(state) and detector.name not in found:
+            found.append(detector.name)
+            said.append(detector.name)
+            said.append(detector.evidence(state))
+            where = where or detector.where
+    if found:
+        template = ", ".join(["{} ({})"] * len(found))  # "pt (files matching *.safetensors)"
+        state.trace.append(("framework", "answered", template, tuple(said), where, None))
+    else:
+        state.record("framework", "passed", "no weight files: framework unknown")
+    return tuple(found)
+
+
+def select_loader(
+    rules: CompiledRules, task: str, library: str | None, facts: Facts, trace: list[TraceRecord] | None = None
+) -> tuple[str | None, str | None]:
+    """(import path, where) of the class that loads `task` for `library`, or (None, None)."""
+    task_def = rules.tasks.get(task)
+    entries: tuple[LoaderRule, ...] = task_def.loaders.get(library or "", ()) if task_def else ()
+    for entry in entries:
+        if entry.when is not None and not entry.when(facts):
+            continue
+        if entry.requires:
+            from resolver.support.versions import requirement_state  # importlib.metadata: only for gated loaders
+
+            satisfied, message = requirement_state(entry.requires)
+            if satisfied is False:
+                continue
+            if message and trace is not None:
+                trace.append(("loader", "note", message, None, entry.where, None))
+        return entry.import_path, entry.where
+    library_def = rules.libraries.get(library or "")
+    if library_def and library_def.default_loader:
+        return library_def.default_loader, library_def.where
+    return None, None

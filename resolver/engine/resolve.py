@@ -1,0 +1,121 @@
+"""The interpreter: evidence + compiled rules -> Resolution. Pure: no I/O, no heavy imports. Library and frameworks are detected first; then every strategy of the fallback order runs: the first answer wins, later answers are kept as candidates, and each step lands in the trace with the file:line of the rule that decided it."""
+
+from __future__ import annotations
+
+from resolver.engine.detect import detect_frameworks, detect_library, select_loader
+from resolver.engine.resolution import Candidate, Resolution, Trace
+from resolver.engine.state import Answer, State
+from resolver.engine.strategies import STRATEGY_NEEDS
+from resolver.errors import ResolutionError
+from resolver.evidence.model import Evidence
+from resolver.rulebook.compiled import CompiledRules
+from resolver.support.frozen import new_frozen
+
+
+def resolve_evidence(
+    rules: CompiledRules,
+    evidence: Evidence,
+    *,
+    task: str | None = None,
+    task_given: str | None = None,
+    library: str | None = None,
+) -> Resolution:
+    """Resolve evidence with compiled rules. `task` must already be canonical (see Resolver)."""
+    state = State(rules, evidence, task, task_given, STRATEGY_NEEDS)
+    _note_evidence(state)
+    state.library = detect_library(state, library)
+    frameworks = detect_frameworks(state)
+
+    winner: tuple[str, Answer] | None = None
+    candidates: list[Candidate] = []
+    for name, strategy in state.plan.strategies:
+        answer = strategy(state)
+        if answer is None:
+            continue
+        if winner is None:
+            winner = (name, answer)
+            state.trace.append((name, "answered", answer.message, answer.args, answer.where, answer.task))
+        else:
+            candidates.append(Candidate(answer.task, name, answer.where))
+            state.trace.append((name, "candidate", answer.message, answer.args, answer.where, answer.task))
+
+    if winner is None:
+        raise _no_answer(state)
+    strategy, answer = winner
+    config = state.config
+    architecture = answer.architecture or state.layout_class
+    if architecture is None:
+        archs = config.get("architectures")
+        if isinstance(archs, list) and archs and isinstance(archs[0], str):
+            architecture = archs[0]
+    state.architecture = architecture
+    if state.layout_loader:  # a component loads with its own class, whatever task its pipeline has
+        loader, loader_where = state.layout_loader
+    else:
+        loader, loader_where = select_loader(rules, answer.task, state.library, state, state.trace)
+    if loader:
+        state.trace.append(("loader", "answered", loader, None, loader_where, None))
+    else:
+        state.record("loader", "passed", "no loader for {} in library {}", answer.task, state.library)
+    model_type = config.get("model_type")
+    return new_frozen(
+        Resolution,
+        {
+            "ref": evidence.ref,
+            "task": answer.task,
+            "library": state.library,
+            "framework": frameworks[0] if frameworks else None,
+            "frameworks": frameworks,
+            "loader": loader,
+            "strategy": strategy,
+            "where": answer.where,
+            "model_type": model_type if isinstance(model_type, str) else None,
+            "architecture": architecture,
+            "source": evidence.source,
+            "subfolder": evidence.subfolder,
+            "revision": evidence.revision,
+            "component": answer.component or state.component,
+            "candidates": tuple(candidates),
+            "trace": Trace(state.trace),
+            "base_model": state.base_model,
+            "rules": rules,
+        },
+    )
+
+
+def infer_task(
+    rules: CompiledRules,
+    evidence: Evidence,
+    *,
+    task: str | None = None,
+    task_given: str | None = None,
+    library: str | None = None,
+) -> str:
+    """Only the task: what `resolve_evidence(...).task` says, for less work.
+
+    The first strategy that answers decides; frameworks, the loader and later candidates are not
+    looked for, and the library is detected only if a rule reads it (a `library:` condition, the
+    library_default strategy).
+    """
+    state = State(rules, evidence, task, task_given, STRATEGY_NEEDS, detect_library_on_use=library is None)
+    if library is not None:
+        state.library = detect_library(state, library)
+    for _name, strategy in state.plan.strategies:
+        answer = strategy(state)
+        if answer is not None:
+            return answer.task
+    _note_evidence(state)
+    raise _no_answer(state)
+
+
+def _note_evidence(state: State) -> None:
+    for message in state.evidence.notes:
+        state.record("evidence", "note", message)
+
+
+def _no_answer(state: State) -> ResolutionError:
+    return ResolutionError(
+        f"could not tell the task of {state.evidence.ref or 'this model'}: no rule matched the evidence",
+        hint="pass the task explicitly (--task / task=), or add a rule for this model (docs/adding-a-model.md)",
+        trace=list(Trace(state.trace)),
+    )

@@ -1,0 +1,94 @@
+"""The state of one resolution: the facts the rule conditions read, plus the trace being written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from resolver.conditions.language import CONFIG_FILE, Facts
+from resolver.engine.detect import detect_library
+from resolver.engine.resolution import TraceRecord
+
+if TYPE_CHECKING:
+    from resolver.conditions.needs import Needs
+    from resolver.evidence.model import Evidence
+    from resolver.rulebook.compiled import CompiledRules
+
+
+@dataclass(slots=True)
+class Answer:
+    """A strategy's answer; `message` is a str.format template over `args`, formatted only if the trace is read."""
+
+    task: str
+    message: str
+    where: str | None
+    architecture: str | None = None
+    component: bool = False
+    args: tuple[Any, ...] = ()
+
+
+class State(Facts):
+    """Everything one resolution reads and writes; it is also the Facts the rule conditions look at."""
+
+    __slots__ = (
+        "rules",
+        "evidence",
+        "config",
+        "task",
+        "task_given",
+        "trace",
+        "component",
+        "layout_class",
+        "layout_loader",
+        "base_model",
+        "plan",
+    )
+
+    def __init__(
+        self,
+        rules: CompiledRules,
+        evidence: Evidence,
+        task: str | None,
+        task_given: str | None,
+        strategies: Mapping[str, tuple[Callable[[State], Answer | None], Needs]],
+        detect_library_on_use: bool = False,
+    ):
+        self.files = evidence.files
+        self.docs = documents = evidence.documents
+        self.hub = evidence.hub
+        self.classes = evidence.classes
+        self.architecture = None
+        if not detect_library_on_use:
+            self.library = None  # else left unset: __getattr__ detects it when a rule first reads it
+        self._class_text = None
+        self.rules = rules
+        self.evidence = evidence
+        config = documents.get(CONFIG_FILE)  # config.json as a mapping ({} when absent), read by several strategies
+        if config is None or not (type(config) is dict or isinstance(config, Mapping)):
+            config = {}
+        self.config = config
+        self.task = task
+        self.task_given = task_given
+        self.trace: list[TraceRecord] = []
+        # facts the layouts report whether or not they name the task
+        self.component = False
+        self.layout_class: str | None = None
+        self.layout_loader: tuple[str, str] | None = None  # (import path, where): a layout's own loader class
+        self.base_model: str | None = None
+        self.plan = rules.plan_for(
+            evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), strategies
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        """Only called for an unset slot: `library` when detection waits for a rule that reads it (infer_task)."""
+        if name == "library":
+            self.library = detect_library(self, None)
+            return self.library
+        raise AttributeError(name)
+
+    def record(
+        self, step: str, outcome: str, message: str, *args: Any, where: str | None = None, task: str | None = None
+    ) -> None:
+        """Add a trace step; with `args`, `message` is a str.format template formatted when the trace is read."""
+        self.trace.append((step, outcome, message, args or None, where, task))

@@ -1,0 +1,54 @@
+"""Evidence: the plain facts about a model, the only thing the engine reads. Gathered once by the readers beside this module (folder, objects, hub/), the only code that does I/O; resolving evidence is pure and can be tested with dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Facts about one model reference. `documents` maps a path (relative to the model root) to parsed JSON."""
+
+    source: str  # folder | hub | cache | object | class | evidence
+    ref: str | None = None
+    files: frozenset[str] = frozenset()
+    documents: Mapping[str, Any] = field(default_factory=dict)
+    hub: Mapping[str, Any] = field(default_factory=dict)
+    # (name, module): the class, then its bases (MRO); from a class object, a ClassChain read on demand
+    classes: Sequence[tuple[str, str]] = ()
+    subfolder: str | None = None
+    revision: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        config = self.documents.get("config.json")
+        return config if isinstance(config, Mapping) else {}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Evidence:
+        """Evidence from plain data, e.g. `{"config": {...}, "files": [...], "hub": {...}, "class": "X"}`."""
+        documents = dict(data.get("documents") or {})
+        if data.get("config") is not None:
+            documents["config.json"] = data["config"]
+        files = set(data.get("files") or ())
+        files.update(documents)
+        classes: tuple[tuple[str, str], ...] = ()
+        if data.get("class"):
+            classes = ((data["class"], data.get("module", "")),)
+        if data.get("architecture"):  # an architecture beside a config snippet goes into that config
+            config = dict(documents.get("config.json") or {})
+            config.setdefault("architectures", [data["architecture"]])
+            documents["config.json"] = config
+            files.add("config.json")
+        return cls(
+            source=data.get("source", "evidence"),
+            ref=data.get("ref"),
+            files=frozenset(files),
+            documents=documents,
+            hub=dict(data.get("hub") or {}),
+            classes=classes,
+            subfolder=data.get("subfolder"),
+        )

@@ -1,0 +1,93 @@
+"""Evidence from a loaded model object or a model class: its class hierarchy (read on demand) and its config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from resolver.evidence.model import Evidence
+from resolver.support.frozen import new_frozen
+
+
+def class_chain(cls: type) -> tuple[tuple[str, str], ...]:
+    """(name, module) for a class and every base in method resolution order, `object` left out."""
+    return tuple([(c.__name__, c.__module__) for c in cls.__mro__ if c is not object])
+
+
+class ClassChain(Sequence[tuple[str, str]]):
+    """`class_chain(cls)`, read from the class as far as it is used.
+
+    Finding the task of a model class usually needs its own name only (the first entry the
+    architecture tables know); the whole chain of (name, module) pairs is built on the first
+    access that needs all of it. Compares, hashes and pickles as the tuple.
+    """
+
+    __slots__ = ("_mro", "_pairs")
+
+    def __init__(self, cls: type):
+        mro = cls.__mro__
+        self._mro = mro[:-1] if mro[-1] is object else mro
+        self._pairs: tuple[tuple[str, str], ...] | None = None
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The whole chain as a tuple."""
+        if self._pairs is None:
+            self._pairs = tuple([(c.__name__, c.__module__) for c in self._mro])
+        return self._pairs
+
+    def __len__(self) -> int:
+        return len(self._mro)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._pairs is None and type(index) is int:
+            cls = self._mro[index]
+            return (cls.__name__, cls.__module__)
+        return self.pairs()[index]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        if self._pairs is not None:
+            return iter(self._pairs)
+        return ((cls.__name__, cls.__module__) for cls in self._mro)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ClassChain):
+            return self.pairs() == other.pairs()
+        return isinstance(other, tuple) and self.pairs() == other
+
+    def __hash__(self) -> int:
+        return hash(self.pairs())
+
+    def __repr__(self) -> str:
+        return repr(self.pairs())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (self.pairs(),))
+
+
+_NO_FILES: frozenset[str] = frozenset()
+
+
+def from_object(obj: Any) -> Evidence:
+    """Evidence from a loaded model object or a model class: its class hierarchy and its config."""
+    is_class = isinstance(obj, type)
+    cls = obj if is_class else type(obj)
+    documents: dict[str, Any] = {}
+    config = None if is_class else getattr(obj, "config", None)
+    if config is not None:
+        as_dict = config.to_dict() if hasattr(config, "to_dict") else config
+        if isinstance(as_dict, Mapping):
+            documents["config.json"] = dict(as_dict)
+    return new_frozen(
+        Evidence,
+        {
+            "source": "class" if is_class else "object",
+            "ref": f"{cls.__module__}.{cls.__qualname__}",
+            "files": frozenset(documents) if documents else _NO_FILES,
+            "documents": documents,
+            "hub": {},
+            "classes": ClassChain(cls),
+            "subfolder": None,
+            "revision": None,
+            "notes": (),
+        },
+    )

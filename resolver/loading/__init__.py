@@ -1,0 +1,1 @@
+"""Stage 4, Resolution -> model class / loaded model: the only layer that imports torch and the model libraries (inside calls). One backend per library under backends/, behind the protocol in base.py."""

@@ -1,0 +1,482 @@
+"""Turn validated rule documents into lookup indexes the engine reads with plain dict access.
+
+Layering: documents come in pack order (shipped rules first). A later entry with the same key
+(task name, library, class name, pattern needle, layout name) replaces the earlier one in place;
+new `detect` entries and layouts from a later pack are tried before the earlier ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from resolver.conditions.language import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
+from resolver.conditions.needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
+from resolver.rulebook.documents import RuleDoc
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One branch of a pattern or layout: a condition (None = always) and the task it gives."""
+
+    when: Predicate | None
+    task: str
+    where: str
+    spec: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """An architecture-name pattern (`suffix` or `contains`) and its cases, tried in order."""
+
+    needle: str
+    kind: str
+    cases: tuple[Case, ...]
+    where: str
+    examples: tuple[dict, ...] = ()
+
+    def matches(self, name: str) -> bool:
+        return name.endswith(self.needle) if self.kind == "suffix" else self.needle in name
+
+
+@dataclass(frozen=True, slots=True)
+class LoaderRule:
+    """A class (import path) that loads a task for a library, maybe gated by a condition or versions."""
+
+    import_path: str
+    when: Predicate | None
+    requires: tuple[tuple[str, str], ...]
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDef:
+    name: str
+    synonyms: tuple[str, ...]
+    loaders: dict[str, tuple[LoaderRule, ...]]
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryDef:
+    name: str
+    default_task: str
+    package: str | None
+    default_loader: str | None
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One alternative of a detector's top-level `any` (or its whole `when`): the test, in words, and its needs."""
+
+    when: Predicate | None  # None: the detector's `when` already held, nothing more to test
+    text: str
+    needs: Needs = NOTHING
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """A library or framework detection entry; `use` names a built-in source (hub_library_name)."""
+
+    name: str | None
+    when: Predicate | None
+    where: str
+    use: str | None = None
+    branches: tuple[Branch, ...] = ()  # the alternatives of `when`, so the trace names the one that held
+    needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
+    spec: Any = None  # `when` as written
+
+    def evidence(self, facts: Any) -> str:
+        """In words, what made `when` hold: the first alternative of a top-level `any` that holds."""
+        for branch in self.branches:
+            if branch.when is None or branch.when(facts):
+                return branch.text
+        return ""
+
+    def for_channels(self, present: frozenset[str]) -> Detector:
+        """This detector with the alternatives that cannot hold on evidence offering `present` left out."""
+        if len(self.branches) < 2:
+            return self
+        kept = tuple(branch for branch in self.branches if satisfiable(branch.needs, present))
+        if len(kept) == len(self.branches):
+            return self
+        if len(kept) == 1:  # its test decides, and names itself
+            return replace(self, when=kept[0].when, branches=(Branch(None, kept[0].text),))
+        return replace(self, when=any_of([branch.when for branch in kept]), branches=kept)
+
+
+def _detector(name: str, spec: dict, where: str) -> Detector:
+    """A detection entry; the alternatives of a top-level `any` are kept apart so the trace can name the one used."""
+    if list(spec) == ["any"]:
+        branches = tuple(Branch(compile_condition(item), describe(item), needs_of(item)) for item in spec["any"])
+    else:
+        branches = (Branch(None, describe(spec)),)
+    return Detector(name, compile_condition(spec), where, branches=branches, needs=needs_of(spec), spec=spec)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    file: str
+    key: str
+    table: dict[str, tuple[str, str]]  # value -> (task, where)
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRef:
+    """Where a layout reads a value: `key` (dotted) of the JSON document `file`, of the Hub's
+    metadata (`source` hub), or the name of the model's own class (`source` class)."""
+
+    key: str
+    file: str | None = None
+    source: str = "file"  # file | hub | class
+
+    def read(self, facts: Any) -> Any:
+        if self.source == "class":
+            classes = facts.classes
+            return classes[0][0] if classes else None
+        data = facts.hub if self.source == "hub" else facts.docs.get(self.file)
+        return lookup(data, self.key)
+
+    def describe(self) -> str:
+        if self.source == "class":
+            return "the model's class"
+        return f"Hub {self.key}" if self.source == "hub" else f"{self.file} {self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    name: str
+    when: Predicate
+    lookup: Lookup | None
+    cases: tuple[Case, ...]
+    component: bool
+    where: str
+    examples: tuple[dict, ...] = ()
+    architecture: tuple[ValueRef, ...] = ()  # where the folder names the class that loads it
+    base_model: tuple[ValueRef, ...] = ()  # where it names the model it adapts (PEFT adapters, ...)
+    task_from_class: tuple[ValueRef, ...] = ()  # where it names a class the architecture tables know
+    loader_module: str | None = None  # the `architecture` class, imported from this module, loads the folder
+    needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
+    spec: Any = None  # `when` as written
+
+    def for_channels(self, present: frozenset[str]) -> Layout | None:
+        """This layout with the alternatives of `when` that cannot hold on evidence offering `present`
+        left out; None when none can."""
+        pruned = prune(self.spec, present)
+        if pruned is None:
+            return None
+        return self if pruned == self.spec else replace(self, when=compile_condition(pruned))
+
+
+@dataclass(frozen=True, slots=True)
+class AutoClass:
+    task: str
+    rank: int  # position in the Hub's order: a higher rank is more specific
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The detectors and layouts that can match evidence offering a given set of channels, in rule order."""
+
+    library_detect: tuple[Detector, ...]
+    frameworks: tuple[Detector, ...]
+    layouts: tuple[Layout, ...]
+    strategies: tuple[tuple[str, Callable[..., Any]], ...]  # (name, function) in fallback order
+
+
+MAX_PLANS = 4096  # distinct evidence shapes remembered; past that, plans are built per call
+
+
+@dataclass
+class CompiledRules:
+    """Every rule, indexed for the engine. Built once per rule set (and memoised by content hash)."""
+
+    docs: list[RuleDoc]
+    tasks: dict[str, TaskDef] = field(default_factory=dict)
+    synonyms: dict[str, tuple[str, str]] = field(default_factory=dict)  # alias -> (task, where)
+    strip_suffixes: tuple[str, ...] = ()
+    libraries: dict[str, LibraryDef] = field(default_factory=dict)
+    library_detect: list[Detector] = field(default_factory=list)
+    frameworks: list[Detector] = field(default_factory=list)
+    exact: dict[str, tuple[str, str]] = field(default_factory=dict)  # class -> (task, where)
+    generated: dict[str, tuple[str, str]] = field(default_factory=dict)
+    generated_from: dict[str, str] = field(default_factory=dict)
+    patterns: list[Pattern] = field(default_factory=list)
+    legacy_prefixes: tuple[str, ...] = ()
+    auto_mappings: list[dict] = field(default_factory=list)
+    auto_classes: dict[str, AutoClass] = field(default_factory=dict)
+    layouts: list[Layout] = field(default_factory=list)
+    fallback: tuple[str, ...] = ()
+    fallback_where: str = ""
+    documents: frozenset[str] = frozenset()  # JSON files the conditions read
+    channels: ChannelIndex = field(default_factory=lambda: ChannelIndex(()))  # what conditions need
+    _plans: dict[frozenset[str], Plan] = field(default_factory=dict, repr=False)
+
+    def condition_specs(self) -> list[Any]:
+        """The `when` of every detector and layout: what plans prune (resolver.needs)."""
+        detectors = [d.spec for d in (*self.library_detect, *self.frameworks) if d.spec is not None]
+        return detectors + [layout.spec for layout in self.layouts]
+
+    def plan_for(
+        self,
+        files: frozenset[str],
+        documents: Mapping[str, Any],
+        classes: bool,
+        hub: bool,
+        strategies: Mapping[str, tuple[Callable[..., Any], Needs]],
+    ) -> Plan:
+        """The rules worth evaluating for evidence of this shape, memoised per shape (resolver.needs).
+
+        `strategies` is the engine's table (name -> (function, needs)); it must not change between calls.
+        """
+        present = self.channels.present(files, documents, classes, hub)
+        plan = self._plans.get(present)
+        if plan is None:
+            plan = self._new_plan(present, strategies)
+            if len(self._plans) < MAX_PLANS:
+                self._plans[present] = plan
+        return plan
+
+    def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
+        kept = (layout.for_channels(present) for layout in self.layouts if satisfiable(layout.needs, present))
+        layouts = tuple(layout for layout in kept if layout is not None)
+        return Plan(
+            tuple(d.for_channels(present) for d in self.library_detect if satisfiable(d.needs, present)),
+            tuple(d.for_channels(present) for d in self.frameworks if satisfiable(d.needs, present)),
+            layouts,
+            tuple(
+                (name, strategies[name][0])
+                for name in self.fallback
+                if satisfiable(strategies[name][1], present) and (layouts or name != "layouts")
+            ),
+        )
+
+    def lookup_tables(self, name: str) -> tuple[str, str, str] | None:
+        """(task, where, how) from the exact and generated tables, legacy TF/Flax spellings included; no patterns."""
+        hit = self.exact.get(name)
+        if hit:
+            return hit[0], hit[1], "exact"
+        hit = self.generated.get(name)
+        if hit:
+            return hit[0], hit[1], "generated table"
+        for prefix in self.legacy_prefixes:
+            if name.startswith(prefix) and len(name) > len(prefix) and name[len(prefix)].isupper():
+                found = self.lookup_tables(name[len(prefix) :])
+                if found:
+                    return found[0], found[1], f"{found[2]}, {prefix} spelling of {name[len(prefix) :]}"
+        return None
+
+    def canonical_task(self, name: str) -> str | None:
+        """The canonical task for a name or synonym (`causal-lm-with-past` -> text-generation)."""
+        key = name.strip().lower().replace("_", "-")
+        if key in self.tasks:
+            return key
+        if key in self.synonyms:
+            return self.synonyms[key][0]
+        for suffix in self.strip_suffixes:
+            if key.endswith(suffix):
+                return self.canonical_task(key[: -len(suffix)])
+        return None
+
+
+def _cases(doc: RuleDoc, entry: dict, path: tuple) -> tuple[Case, ...]:
+    cases = []
+    for index, case in enumerate(entry.get("cases") or ()):
+        when = case.get("when")
+        cases.append(
+            Case(compile_condition(when) if when else None, case["task"], doc.where(*path, "cases", index), when)
+        )
+    if "task" in entry:
+        cases.append(Case(None, entry["task"], doc.where(*path, "task")))
+    return tuple(cases)
+
+
+def _compile_tasks(rules: CompiledRules, doc: RuleDoc) -> None:
+    data = doc.data
+    if "strip_suffixes" in data:
+        rules.strip_suffixes = tuple(data["strip_suffixes"])
+    for name, spec in (data.get("tasks") or {}).items():
+        spec = spec or {}
+        loaders = {}
+        for library, entries in (spec.get("loaders") or {}).items():
+            loaders[library] = tuple(
+                LoaderRule(
+                    entry["class"],
+                    compile_condition(entry["when"]) if entry.get("when") else None,
+                    tuple((entry.get("requires") or {}).items()),
+                    doc.where("tasks", name, "loaders", library, index),
+                )
+                for index, entry in enumerate(entries)
+            )
+        previous = rules.tasks.get(name)
+        if previous:  # a pack redefining a task drops the synonyms it had
+            for alias in previous.synonyms:
+                rules.synonyms.pop(alias, None)
+        synonyms = tuple(spec.get("synonyms") or ())
+        rules.tasks[name] = TaskDef(name, synonyms, loaders, doc.where("tasks", name))
+        for index, alias in enumerate(synonyms):
+            rules.synonyms[alias] = (name, doc.where("tasks", name, "synonyms", index))
+
+
+def _compile_libraries(rules: CompiledRules, doc: RuleDoc, new_detectors: list[Detector]) -> None:
+    for name, spec in (doc.data.get("libraries") or {}).items():
+        rules.libraries[name] = LibraryDef(
+            name, spec["default_task"], spec.get("package"), spec.get("default_loader"), doc.where("libraries", name)
+        )
+    for index, entry in enumerate(doc.data.get("detect") or ()):
+        where = doc.where("detect", index)
+        if "use" in entry:
+            new_detectors.append(Detector(None, None, where, use=entry["use"], needs=(frozenset({HUB}),)))
+        else:
+            new_detectors.append(_detector(entry["library"], entry["when"], where))
+
+
+def _compile_architectures(rules: CompiledRules, doc: RuleDoc) -> None:
+    data = doc.data
+    if "legacy_prefixes" in data:
+        rules.legacy_prefixes = tuple(data["legacy_prefixes"])
+    table = rules.generated if "generated" in data else rules.exact
+    if "generated" in data:
+        rules.generated_from.update(data["generated"].get("from") or {})  # one generated file per library
+    for name, task in (data.get("exact") or {}).items():
+        table[name] = (task, doc.where("exact", name))
+    index_of = {(p.kind, p.needle): i for i, p in enumerate(rules.patterns)}
+    for index, entry in enumerate(data.get("patterns") or ()):
+        kind = "suffix" if "suffix" in entry else "contains"
+        path = ("patterns", index)
+        pattern = Pattern(
+            entry[kind], kind, _cases(doc, entry, path), doc.where(*path), tuple(entry.get("examples") or ())
+        )
+        key = (kind, pattern.needle)
+        if key in index_of:
+            rules.patterns[index_of[key]] = pattern
+        else:
+            index_of[key] = len(rules.patterns)
+            rules.patterns.append(pattern)
+
+
+def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layout]) -> None:
+    for index, entry in enumerate(doc.data.get("layouts") or ()):
+        path = ("layouts", index)
+        lookup = None
+        if "lookup" in entry:
+            spec = entry["lookup"]
+            table = {value: (task, doc.where(*path, "lookup", "table", value)) for value, task in spec["table"].items()}
+            lookup = Lookup(spec["file"], spec["key"], table, doc.where(*path, "lookup"))
+        new_layouts.append(
+            Layout(
+                entry["name"],
+                compile_condition(entry["when"]),
+                lookup,
+                _cases(doc, entry, path),
+                bool(entry.get("component", False)),
+                doc.where(*path),
+                tuple(entry.get("examples") or ()),
+                _value_refs(entry.get("architecture")),
+                _value_refs(entry.get("base_model")),
+                _value_refs(entry.get("task_from_class")),
+                entry.get("loader_module"),
+                needs_of(entry["when"]),
+                entry["when"],
+            )
+        )
+
+
+def _value_refs(spec: Any) -> tuple[ValueRef, ...]:
+    """`{file: F, key: K}` / `{hub: K}` / `{class: name}`, or a list of them (the first that has a value wins)."""
+    items = spec if isinstance(spec, list) else [spec] if spec else []
+    return tuple(_value_ref(item) for item in items)
+
+
+def _value_ref(item: dict) -> ValueRef:
+    if "hub" in item:
+        return ValueRef(item["hub"], source="hub")
+    if "class" in item:
+        return ValueRef(item["class"], source="class")
+    return ValueRef(item["key"], item["file"])
+
+
+def _merge_named(existing: list, new: list, key: Any) -> list:
+    """New entries first (a later pack is more specific); one with an existing key replaces it in place."""
+    new_keys = {key(item) for item in new if key(item) is not None}
+    replaced = {key(item): item for item in new if key(item) is not None}
+    kept = []
+    for item in existing:
+        k = key(item)
+        if k is not None and k in new_keys:
+            kept.append(replaced.pop(k))
+        else:
+            kept.append(item)
+    fresh = [item for item in new if key(item) is None or key(item) in replaced]
+    return fresh + kept
+
+
+def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
+    """Build the indexes. Assumes the documents passed schema validation."""
+    rules = CompiledRules(docs=list(docs))
+    by_pack: dict[int, list[RuleDoc]] = {}
+    for doc in docs:
+        by_pack.setdefault(doc.pack, []).append(doc)
+    needed: set[str] = set()
+    for pack in sorted(by_pack):
+        new_library_detectors: list[Detector] = []
+        new_framework_detectors: list[Detector] = []
+        new_layouts: list[Layout] = []
+        for doc in by_pack[pack]:
+            needed |= _documents_in(doc.data)
+            if doc.kind == "tasks":
+                _compile_tasks(rules, doc)
+            elif doc.kind == "libraries":
+                _compile_libraries(rules, doc, new_library_detectors)
+            elif doc.kind == "frameworks":
+                for index, entry in enumerate(doc.data["detect"]):
+                    new_framework_detectors.append(
+                        _detector(entry["framework"], entry["when"], doc.where("detect", index))
+                    )
+            elif doc.kind == "architectures":
+                _compile_architectures(rules, doc)
+            elif doc.kind == "layouts":
+                _compile_layouts(rules, doc, new_layouts)
+            elif doc.kind == "fallback":
+                rules.fallback = tuple(doc.data["order"])
+                rules.fallback_where = doc.where("order")
+            elif doc.kind == "auto_mappings":
+                rules.auto_mappings = [
+                    {**entry, "where": doc.where("transformers", index)}
+                    for index, entry in enumerate(doc.data["transformers"])
+                ]
+        rules.library_detect = new_library_detectors + rules.library_detect
+        rules.frameworks = _merge_named(rules.frameworks, new_framework_detectors, lambda d: None)
+        rules.layouts = _merge_named(rules.layouts, new_layouts, lambda layout: layout.name)
+    for rank, entry in enumerate(rules.auto_mappings):
+        if entry.get("auto_class"):
+            rules.auto_classes[entry["auto_class"]] = AutoClass(entry["task"], rank, entry["where"])
+    for layout in rules.layouts:
+        if layout.lookup:
+            needed.add(layout.lookup.file)
+        refs = (*layout.architecture, *layout.base_model, *layout.task_from_class)
+        needed.update(ref.file for ref in refs if ref.file)
+    rules.documents = frozenset(needed)
+    rules.channels = ChannelIndex(channel for spec in rules.condition_specs() for channel in channels_in(spec))
+    # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
+    rules.patterns.sort(key=lambda p: -len(p.needle))
+    return rules
+
+
+def _documents_in(data: Any) -> set[str]:
+    """Every JSON document any condition in this rule file reads."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("when",):
+                found |= documents_read_by(value)
+            else:
+                found |= _documents_in(value)
+    elif isinstance(data, list):
+        for item in data:
+            found |= _documents_in(item)
+    return found

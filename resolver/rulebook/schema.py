@@ -1,0 +1,106 @@
+"""JSON Schema validation of rule documents, with messages that say what to change. jsonschema is imported only here, on a cache miss."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from resolver.errors import Finding
+from resolver.rulebook.documents import RuleDoc, parse
+from resolver.support.paths import schema_dir
+
+if TYPE_CHECKING:  # PyYAML is imported on a cache miss only: a warm start reads the pickle
+    pass
+
+
+def schema_findings(doc: RuleDoc) -> list[Finding]:
+    """Validate one document against its kind's JSON Schema (draft 2020-12)."""
+    from resolver.rulebook.yaml_source import pointer
+
+    validator = _validator(doc.kind)
+    findings = []
+    for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        path = tuple(error.absolute_path)
+        line, col = doc.position(path)
+        message, check = _schema_message(error), "schema"
+        if doc.kind == "fallback" and len(path) == 2 and path[0] == "order" and error.validator == "enum":
+            message, check = _unknown_strategy(error.instance, list(error.validator_value)), "unknown-strategy"
+        findings.append(Finding(doc.label, line, col, message, check, doc_path=pointer(path)))
+    return findings
+
+
+def _unknown_strategy(name: Any, known: list[str]) -> str:
+    """A fallback entry that names no strategy: say which names exist and which one was probably meant."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown strategy {name!r}; {hint}strategies: {', '.join(known)}"
+
+
+def _schema_message(error: Any) -> str:
+    """A short message; for oneOf/anyOf, the most relevant sub-error."""
+    best = error
+    if error.context:
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context) or error
+    message = best.message
+    if best.validator == "additionalProperties" and isinstance(best.instance, dict):
+        message += _misspelt(best.instance, best.schema.get("properties") or {})
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return message
+
+
+def _misspelt(instance: dict, allowed: dict) -> str:
+    """`; did you mean 'task'?` for keys the schema does not allow, when an allowed key is close."""
+    import difflib
+
+    hints = []
+    for key in instance:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            if close:
+                hints.append(f"{close[0]!r} for {key!r}")
+    return f"; did you mean {', '.join(hints)}?" if hints else f"; allowed here: {', '.join(allowed)}"
+
+
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _validator(kind: str) -> Any:
+    if kind not in _VALIDATORS:
+        import jsonschema
+        from referencing import Registry, Resource
+
+        base = schema_dir()
+        resources = []
+        for path in base.glob("*.json"):
+            contents = json.loads(path.read_text(encoding="utf-8"))
+            contents = {**contents, "$id": path.resolve().as_uri()}
+            resources.append((contents["$id"], Resource.from_contents(contents)))
+        registry = Registry().with_resources(resources)
+        uri = (base / f"{kind}.schema.json").resolve().as_uri()
+        schema = registry.contents(uri)
+        cls = jsonschema.validators.validator_for(schema)
+        _VALIDATORS[kind] = cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
+    return _VALIDATORS[kind]
+
+
+def load_and_validate(files: Sequence[tuple[Path, str, int]]) -> tuple[list[RuleDoc], list[Finding]]:
+    """Parse and schema-check every file; return the usable documents and every finding."""
+    docs: list[RuleDoc] = []
+    findings: list[Finding] = []
+    for path, label, pack in files:
+        doc, problems = parse(path, label, pack)
+        findings.extend(problems)
+        if doc is None:
+            continue
+        problems = schema_findings(doc)
+        findings.extend(problems)
+        if not problems:
+            docs.append(doc)
+    return docs, findings
