@@ -1,5 +1,9 @@
 """Accuracy on real Hub repositories: ../shared/eval/realworld*.jsonl, resolved two ways.
 
+Reads realworld.jsonl, realworld-more.jsonl and realworld-extra.jsonl (or the `--file`s given) and
+reports each file alone; in local mode also over the cases that hold local evidence (a file list or
+a document: a case with only what the Hub shows has nothing to write as a folder).
+
 - local: each case written as a folder (config.json, model_index.json, adapter_config.json, the JSON
   files of `file_contents`, empty placeholders for the other listed files), no Hub metadata at all;
 - hub: each case served by tests/hubserver.py on 127.0.0.1 with what the Hub shows (pipeline_tag,
@@ -8,7 +12,7 @@
 A case is right when the task is its `expected_task` or one of its `accept`, either spelled as the rules'
 canonical task (text-to-speech counts as text-to-audio, its canonical name). Prints accuracy per library
 (the Hub's library_name when the case has one, else the resolver's) and overall, then every miss.
-Run: `python bench/eval_realworld.py [--eval-dir DIR] [--mode local|hub|both] [--json]`.
+Run: `python bench/eval_realworld.py [--eval-dir DIR] [--file NAME] [--mode local|hub|both] [--json]`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,15 @@ from common import ROOT, use_tests_helpers
 use_tests_helpers()
 sys.path.insert(0, str(ROOT))
 
-from realworld_cases import accepted, hub_metadata, iter_cases, repo_files, write_folder  # noqa: E402
+from realworld_cases import (  # noqa: E402
+    EVAL_FILES,
+    accepted,
+    has_local_evidence,
+    hub_metadata,
+    iter_cases,
+    repo_files,
+    write_folder,
+)
 
 from resolver.api import Resolver  # noqa: E402
 from resolver.errors import TaskResolverError  # noqa: E402
@@ -40,7 +52,12 @@ DEFAULT_EVAL_DIR = ROOT.parent / "shared" / "eval"
 
 def _outcome(case: dict[str, Any], file: str, resolve: Callable[[], Any], rules: Any) -> dict[str, Any]:
     """Resolve one case and say whether the answer is accepted (synonyms count as their canonical task)."""
-    row: dict[str, Any] = {"id": case["id"], "file": file, "expected": case["expected_task"]}
+    row: dict[str, Any] = {
+        "id": case["id"],
+        "file": file,
+        "expected": case["expected_task"],
+        "local_evidence": has_local_evidence(case),
+    }
     try:
         result = resolve()
     except TaskResolverError as error:
@@ -105,8 +122,12 @@ def summarize(rows: list[dict[str, Any]], cases: list[tuple[str, dict[str, Any]]
     """Accuracy per library, per eval file and overall; the misses."""
     per_library: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_file: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_file_evidence: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # cases a folder can show something of
     for row, (_, case) in zip(rows, cases, strict=True):
-        for table, key in ((per_library, _group(row, case)), (per_file, row["file"])):
+        tables = [(per_library, _group(row, case)), (per_file, row["file"])]
+        if row["local_evidence"]:
+            tables.append((per_file_evidence, row["file"]))
+        for table, key in tables:
             table[key][0] += row["ok"]
             table[key][1] += 1
     right = sum(row["ok"] for row in rows)
@@ -116,6 +137,8 @@ def summarize(rows: list[dict[str, Any]], cases: list[tuple[str, dict[str, Any]]
         "overall": [right, len(rows)],
         "library_agrees_with_hub": [same_library, len(with_library)],
         "per_file": dict(sorted(per_file.items())),
+        "per_file_with_local_evidence": dict(sorted(per_file_evidence.items())),
+        "without_local_evidence": [row["id"] for row in rows if not row["local_evidence"]],
         "per_library": dict(sorted(per_library.items())),
         "misses": [row for row in rows if not row["ok"]],
     }
@@ -128,14 +151,18 @@ def _print(mode: str, summary: dict[str, Any]) -> None:
     print(f"\n== {mode}: overall {pct(summary['overall'])}")
     print(f"   library = the Hub's library_name {pct(summary['library_agrees_with_hub'])}")
     for name, pair in summary["per_file"].items():
-        print(f"   {name:<28} {pct(pair)}")
+        evidence = summary["per_file_with_local_evidence"].get(name, [0, 0])
+        print(f"   {name:<28} {pct(pair)}   with local evidence {pct(evidence)}")
     print("   per library (the Hub's library_name, else the resolver's):")
     for name, pair in summary["per_library"].items():
         print(f"   {name:<28} {pct(pair)}")
     if summary["misses"]:
         print(f"   misses ({len(summary['misses'])}):")
     for row in summary["misses"]:
-        print(f"   - {row['id']}: expected {row['expected']}, got {row['task']} [{row['strategy']}; {row['library']}]")
+        flag = "" if row["local_evidence"] else " (no local evidence)"
+        print(
+            f"   - {row['id']}{flag}: expected {row['expected']}, got {row['task']} [{row['strategy']}; {row['library']}]"
+        )
         print(f"       {row['why']}")
 
 
@@ -144,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR, help="folder of realworld*.jsonl")
     parser.add_argument("--mode", choices=("local", "hub", "both"), default="both")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--file", action="append", choices=EVAL_FILES, help="only these eval files (repeatable)")
     args = parser.parse_args(argv)
-    cases = list(iter_cases(args.eval_dir))
+    cases = list(iter_cases(args.eval_dir, tuple(args.file or EVAL_FILES)))
     if not cases:
         print(f"no realworld*.jsonl cases in {args.eval_dir}", file=sys.stderr)
         return 2

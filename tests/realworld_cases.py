@@ -67,19 +67,39 @@ def write_folder(case: dict[str, Any], root: Path) -> Path:
     return folder
 
 
+def has_local_evidence(case: dict[str, Any]) -> bool:
+    """True when the case holds something a local folder can show (a file list or a document);
+    the others carry only what the Hub shows (library_name, tags, card facts)."""
+    return bool(case.get("files") or case.get("file_contents") or any(case.get(key) for key in DOCUMENT_KEYS))
+
+
 def hub_metadata(case: dict[str, Any]) -> dict[str, Any]:
-    """What the Hub shows about the repo, as keyword arguments of HubServer.add_repo."""
+    """What the Hub shows about the repo, as keyword arguments of HubServer.add_repo.
+
+    The card's facts (`card_tags`, `card`, `base_model`) become the model-info `cardData`, as the Hub
+    serves them; `gguf_architecture` becomes the model-info `gguf` summary.
+    """
     meta: dict[str, Any] = {"pipeline_tag": case.get("pipeline_tag"), "library_name": case.get("library_name")}
-    if case.get("hub_tags"):
-        meta["tags"] = list(case["hub_tags"])
+    if case.get("hub_tags") or case.get("card_tags"):  # the Hub's tags include the card's
+        meta["tags"] = list(case.get("hub_tags") or case["card_tags"])
     if case.get("transformers_info"):
         meta["transformers_info"] = dict(case["transformers_info"])
+    card: dict[str, Any] = dict(case.get("card") or {})
+    if case.get("card_tags"):
+        card.setdefault("tags", list(case["card_tags"]))
+    if case.get("base_model"):
+        card.setdefault("base_model", case["base_model"])
+    if card:
+        meta["card_data"] = card
+    if case.get("gguf_architecture"):
+        meta["extra_info"] = {"gguf": {"architecture": case["gguf_architecture"]}}
     return meta
 
 
-def iter_cases(
-    directory: str | Path, names: tuple[str, ...] = ("realworld.jsonl", "realworld-more.jsonl")
-) -> Iterator[tuple[str, dict[str, Any]]]:
+EVAL_FILES = ("realworld.jsonl", "realworld-more.jsonl", "realworld-extra.jsonl")
+
+
+def iter_cases(directory: str | Path, names: tuple[str, ...] = EVAL_FILES) -> Iterator[tuple[str, dict[str, Any]]]:
     """(file name, case) for every case of the named files that exist in `directory`."""
     for name in names:
         path = Path(directory) / name
