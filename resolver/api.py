@@ -12,15 +12,16 @@ from resolver.engine.detect import normalize_library, select_loader
 from resolver.engine.resolution import Resolution
 from resolver.engine.resolve import infer_task, resolve_evidence
 from resolver.errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
-from resolver.evidence.folder import from_folder
+from resolver.evidence.folder import check_repo_subfolder, from_folder
 from resolver.evidence.hub.errors import HubUnavailable
 from resolver.evidence.model import Evidence
 from resolver.evidence.objects import from_object
 from resolver.rulebook.cache import content_key, read_cache, write_cache
 from resolver.rulebook.compiled import CompiledRules, compile_rules
 from resolver.rulebook.documents import gather
-from resolver.rulebook.packs import env_rule_paths, installed_rule_paths
+from resolver.rulebook.packs import RULES_ENV, env_rule_paths, installed_rule_paths
 from resolver.rulebook.schema import load_and_validate
+from resolver.support.files import safe_exists
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
 
@@ -57,7 +58,8 @@ class Resolver:
     def __init__(
         self, rule_paths: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True, use_env: bool = True
     ) -> None:
-        environment = installed_rule_paths() + env_rule_paths() if use_env else []
+        self.env_paths = env_rule_paths() if use_env else []
+        environment = installed_rule_paths() + self.env_paths if use_env else []
         self.rule_paths = environment + [Path(p) for p in rule_paths]
         self.include_shipped = include_shipped
         self._rules: CompiledRules | None = None
@@ -66,8 +68,29 @@ class Resolver:
     def rules(self) -> CompiledRules:
         """The compiled rules, loaded on first use."""
         if self._rules is None:
-            self._rules = load_rules(self.rule_paths, include_shipped=self.include_shipped)
+            try:
+                self._rules = load_rules(self.rule_paths, include_shipped=self.include_shipped)
+            except RuleError as error:
+                blamed = self._env_packs_named_by(error)
+                if blamed:
+                    error.hint = (
+                        f"{', '.join(blamed)} comes from ${RULES_ENV}; fix it, or unset {RULES_ENV} "
+                        f"(`task-resolver validate {' '.join(blamed)}` re-checks it)"
+                    )
+                raise
         return self._rules
+
+    def _env_packs_named_by(self, error: RuleError) -> list[str]:
+        """The $TASK_RESOLVER_RULES packs an error's findings point into."""
+        blamed = []
+        for pack in self.env_paths:
+            root = os.path.abspath(pack)
+            for finding in error.findings:
+                where = os.path.abspath(finding.file)
+                if where == root or where.startswith(root.rstrip(os.sep) + os.sep):
+                    blamed.append(str(pack))
+                    break
+        return blamed
 
     # -------------------------------------------------------------- tasks
 
@@ -128,9 +151,16 @@ class Resolver:
         if isinstance(ref, dict):
             return Evidence.from_dict(ref)
         if isinstance(ref, (str, os.PathLike)):
+            if not os.fspath(ref).strip():
+                raise EvidenceError(
+                    "nothing to resolve: the reference is empty",
+                    hint="pass a model folder (use . for the current one), a cached snapshot or a Hub repo id",
+                )
             path = Path(ref).expanduser()
-            if path.exists():
+            if safe_exists(path):
                 return from_folder(path, self.rules.documents, subfolder=subfolder)
+            if subfolder is not None:
+                subfolder = check_repo_subfolder(subfolder)
             return self._hub_evidence(
                 str(ref), subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
             )
@@ -142,8 +172,9 @@ class Resolver:
         from resolver.evidence.hub.repo_id import looks_like_repo_id
 
         if not looks_like_repo_id(ref):
+            shown = ref if len(ref) <= 120 else f"{ref[:100]}... ({len(ref)} characters)"
             raise EvidenceError(
-                f"no such folder: {ref}",
+                f"no such folder: {shown}",
                 hint="pass an existing model folder, or a Hub repo id such as org/name",
             )
         from resolver.evidence.hub.reader import evidence_from_hub

@@ -211,11 +211,33 @@ def test_ten_megabytes_of_nesting_in_a_fresh_process(tmp_path, text):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-def test_missing_path_is_a_finding(capsys):
+def test_missing_path_is_a_usage_error(capsys):
+    """A path that is not there is a usage error (exit 2, as the README says), not a finding in the rules."""
     code, out, err = run(capsys, "no/such/rules")
-    assert code == 1
-    assert out.startswith("no/such/rules:1:1: error: no such rules file or directory [rules-path]")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: no such rules file or directory: no/such/rules\n  hint: ")
     assert "Traceback" not in err
+
+
+def test_an_empty_pack_is_the_same_error_for_validate_and_resolve(capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, _ = run(capsys, str(empty))
+    assert code == 1 and "no rule files (*.yaml, *.yml) in this directory [rules-path]" in out
+    code = main(["resolve", str(ROOT / "examples" / "distilbert-sst2"), "--rules", str(empty)])
+    _, err = capsys.readouterr()
+    assert code == 2 and "no rule files (*.yaml, *.yml) in this directory [rules-path]" in err
+
+
+def test_validate_with_no_paths_checks_the_packs_of_the_environment(capsys, tmp_path, monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("TASK_RESOLVER_RULES", str(empty))
+    code, out, err = run(capsys)
+    assert code == 1
+    assert f"checking $TASK_RESOLVER_RULES ({empty}), layered over the shipped rules" in err
+    assert "no rule files" in out
 
 
 def test_unreadable_siblings_that_are_not_rule_files_are_ignored(capsys, tmp_path):

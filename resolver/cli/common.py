@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from resolver.errors import ResolutionError
+from resolver.errors import ResolutionError, TaskResolverError
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -43,3 +43,30 @@ def print_error(error: BaseException, *, explain: bool = False) -> None:
 def dump_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def error_json(error: TaskResolverError) -> dict[str, Any]:
+    """`{"error": {"type", "message", "hint", "where"}}`: what --json prints on stdout for a user error.
+
+    `where` is the first finding's file:line:col for rule errors, else null; a resolution error
+    also carries its trace.
+    """
+    findings = getattr(error, "findings", None) or []
+    where = f"{findings[0].file}:{findings[0].line}:{findings[0].col}" if findings else None
+    body: dict[str, Any] = {"type": type(error).__name__, "message": error.message, "hint": error.hint, "where": where}
+    if findings:
+        body["findings"] = [
+            {
+                "file": f.file,
+                "line": f.line,
+                "col": f.col,
+                "severity": f.severity,
+                "check": f.check,
+                "message": f.message,
+            }
+            for f in findings
+        ]
+    trace = getattr(error, "trace", None)
+    if trace:
+        body["trace"] = [step._asdict() if hasattr(step, "_asdict") else list(step) for step in trace]
+    return {"error": body}

@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from resolver.cli.common import CommandParser, print_error
+from resolver.cli.common import CommandParser, dump_json, error_json, print_error
 from resolver.errors import TaskResolverError
 from resolver.support.about import __version__
 
@@ -46,7 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return importlib.import_module(args._module).run(args)
     except TaskResolverError as error:
-        print_error(error, explain=getattr(args, "explain", False) or args.command == "explain")
+        if getattr(args, "json", False) or getattr(args, "format", None) == "json":
+            dump_json(error_json(error))  # machines read stdout: the error as one JSON object, same exit code
+        else:
+            print_error(error, explain=getattr(args, "explain", False) or args.command == "explain")
         return error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -7,17 +7,14 @@ import os
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from resolver.errors import Finding, RuleError
 from resolver.rulebook.documents import RuleDoc
 from resolver.support.about import __version__
+from resolver.support.files import read_regular_file
 from resolver.support.paths import cache_dir, schema_dir
 
-if TYPE_CHECKING:  # PyYAML is imported on a cache miss only: a warm start reads the pickle
-    pass
-
-
+MAX_CACHE_BYTES = 256 << 20  # a compiled rule set pickles to about 1 MiB
 _FORMAT = 1  # bump when the pickled structure changes
 
 
@@ -44,10 +41,9 @@ def read_cache(key: str) -> list[RuleDoc] | None:
     """The validated documents for this content hash, or None (no cache, unreadable, stale)."""
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return None
-    try:
-        with open(_cache_file(key), "rb") as handle:
-            stored_key, docs = pickle.load(handle)
-    except Exception:  # missing, truncated, from another version: just rebuild
+    try:  # only a regular file: a FIFO or device in the cache file's place is ignored, never waited on
+        stored_key, docs = pickle.loads(read_regular_file(_cache_file(key), MAX_CACHE_BYTES))
+    except Exception:  # missing, not a regular file, truncated, from another version: just rebuild
         return None
     return docs if stored_key == key else None
 

@@ -69,7 +69,11 @@ def gather(packs: Sequence[Path], include_shipped: bool = True) -> list[tuple[Pa
         roots.append((shipped_rules_dir(), 0))
     roots.extend((Path(p), index) for index, p in enumerate(packs, start=1))
     for root, pack in roots:
-        for path in rule_files(root):
+        paths = rule_files(root)
+        if not paths:
+            message = "no rule files (*.yaml, *.yml) in this directory"
+            raise RuleError([Finding(str(root), 1, 1, message, "rules-path")])
+        for path in paths:
             found.append((path, _label(path, pack, root if root.is_dir() else root.parent), pack))
     return found
 

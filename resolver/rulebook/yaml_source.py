@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from resolver.errors import Finding, RuleError
+from resolver.support.files import FileTooLarge, NotARegularFile, read_regular_file
 
 try:  # the C composer is ~10x faster; the pure-Python one gives the same nodes
     _Loader: type = yaml.CSafeLoader
@@ -22,6 +23,7 @@ PathKey = tuple  # a path inside a document: ("tasks", "text-classification", "l
 Positions = dict  # PathKey -> (line, col), 1-based
 
 _MAX_DEPTH = 64
+MAX_RULE_FILE_BYTES = 16 << 20  # the largest shipped file is ~100 KiB
 _MAX_NODES = 200_000  # aliases can make a small file expand exponentially ("billion laughs")
 
 
@@ -57,7 +59,14 @@ def load_yaml(text: str, source: str) -> tuple[Any, Positions]:
 def load_yaml_file(path: Path, source: str | None = None) -> tuple[Any, Positions]:
     """Read and parse a rule file; undecodable bytes are reported like syntax errors."""
     source = source or str(path)
-    raw = path.read_bytes()
+    try:
+        raw = read_regular_file(path, MAX_RULE_FILE_BYTES)
+    except (NotARegularFile, FileTooLarge) as exc:
+        raise RuleError([Finding(source, 1, 1, f"not read: {exc}", "rules-path")]) from None
+    except OSError as exc:
+        raise RuleError(
+            [Finding(source, 1, 1, f"cannot read rule file: {exc.strerror or exc}", "rules-path")]
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -77,6 +86,10 @@ def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: lis
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if len(path) > _MAX_DEPTH:
         findings.append(Finding(source, *positions[path], f"nested deeper than {_MAX_DEPTH} levels", "yaml-syntax"))
+        return None
+    tag_problem = _unsupported_tag(node)
+    if tag_problem:
+        findings.append(Finding(source, *positions[path], tag_problem, "yaml-syntax", doc_path=pointer(path)))
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
@@ -124,10 +137,44 @@ def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: lis
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, index), positions, findings, source) for index, item in enumerate(node.value)]
-    return _scalar(node)
+    try:
+        return _scalar(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # `!!int abc`, `!!float x`
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        findings.append(
+            Finding(
+                source,
+                *positions[path],
+                f"the value {node.value!r} does not fit its tag {_short(node.tag)}: {problem}",
+                "yaml-syntax",
+                doc_path=pointer(path),
+            )
+        )
+        return None
 
 
 _SCALAR_LOADER = yaml.SafeLoader("")
+_YAML = "tag:yaml.org,2002:"
+# The only tags a rule file may carry: plain JSON-like data (what the schemas describe).
+_ALLOWED_TAGS = {
+    yaml.MappingNode: {_YAML + "map"},
+    yaml.SequenceNode: {_YAML + "seq"},
+    yaml.ScalarNode: {_YAML + name for name in ("str", "int", "float", "bool", "null", "timestamp")},
+}
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len(_YAML) :] if tag.startswith(_YAML) else tag
+
+
+def _unsupported_tag(node: yaml.Node) -> str | None:
+    """Why a node's tag is not allowed in a rule file (`!!python/object`, `!!binary`, `!custom`), or None."""
+    if node.tag in _ALLOWED_TAGS.get(type(node), ()):
+        return None
+    return (
+        f"unsupported tag {_short(node.tag)}: rule files hold plain data only "
+        "(strings, numbers, booleans, null, lists and mappings); remove the tag"
+    )
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:

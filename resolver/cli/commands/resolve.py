@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from resolver.cli.common import add_rules_option, dump_json
 from resolver.engine.resolution import Resolution
@@ -86,10 +87,20 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
     )
     loaded = None
+    if args.trust_remote_code and not args.load:
+        print(
+            "note: --trust-remote-code has no effect without --load (resolving never runs a repo's code)",
+            file=sys.stderr,
+        )
     if args.load:
         from resolver.loading.calls import describe_loaded
+        from resolver.loading.errors import RemoteCodeError
 
-        loaded = describe_loaded(resolution, **({"trust_remote_code": True} if args.trust_remote_code else {}))
+        try:
+            loaded = describe_loaded(resolution, **({"trust_remote_code": True} if args.trust_remote_code else {}))
+        except RemoteCodeError as error:
+            error.hint = "read the repository's .py files first; if you trust them, run again with --trust-remote-code"
+            raise
     if args.json:
         data = resolution.to_dict()
         if loaded is not None:

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(rows)
         return 0
+    print("TASK  [libraries with a loader for it]  (also: synonyms accepted for it); [-]: no library loads it yet")
     width = max(len(row["task"]) for row in rows)
     for row in rows:
         synonyms = f"  (also: {', '.join(row['synonyms'])})" if row["synonyms"] else ""

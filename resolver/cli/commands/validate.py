@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
-from resolver.errors import Finding
+from resolver.errors import EvidenceError, Finding
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,9 +68,33 @@ def as_json(finding: Finding) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from resolver.rulebook.packs import RULES_ENV, env_rule_paths
     from resolver.validation.validate import validate
 
-    report = validate(args.paths, context=args.rules, shipped=args.shipped)
+    paths = list(args.paths)
+    missing = [path for path in [*paths, *args.rules] if not Path(path).exists()]
+    if missing:  # a path that is not there is a usage error (exit 2), not a finding in the rules
+        raise EvidenceError(
+            f"no such rules file or directory: {', '.join(map(str, missing))}",
+            hint="pass rule packs that exist (directories of *.yaml files, or single rule files)",
+        )
+    if not paths:
+        env_packs = env_rule_paths()
+        sources = (
+            f"${RULES_ENV} ({os.pathsep.join(map(str, env_packs))}), layered over the shipped rules"
+            if env_packs
+            else "the shipped rules"
+        )
+        if args.format == "text":
+            print(f"checking {sources}", file=sys.stderr)
+        paths = [str(pack) for pack in env_packs]
+        for pack in paths:
+            if not Path(pack).exists():
+                raise EvidenceError(
+                    f"no such rules file or directory: {pack} (from ${RULES_ENV})",
+                    hint=f"fix or unset {RULES_ENV}",
+                )
+    report = validate(paths, context=args.rules, shipped=args.shipped)
     if args.format == "json":
         json.dump([as_json(f) for f in report.findings], sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -1,0 +1,94 @@
+"""Reading files that may be hostile: only regular files, never past a size cap, never blocking.
+
+A FIFO, a socket or a device named like a model file would block `open()`/`read()` forever (or
+stream without end), so every file the package reads from a user's folder or cache goes through
+`read_regular_file`: it opens without blocking, checks what it opened, and reads at most `limit`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+class NotARegularFile(OSError):
+    """The path exists but is a FIFO, socket, device or folder: something a model file cannot be."""
+
+    def __init__(self, path: str | os.PathLike, kind: str) -> None:
+        super().__init__(f"{os.fspath(path)} is a {kind}, not a regular file")
+        self.kind = kind
+
+
+class FileTooLarge(OSError):
+    """The file is larger than the reader's cap."""
+
+    def __init__(self, path: str | os.PathLike, size: int, limit: int) -> None:
+        super().__init__(f"{os.fspath(path)} is {size:,} bytes, more than the {limit:,} this reader accepts")
+        self.size = size
+        self.limit = limit
+
+
+def file_kind(mode: int) -> str:
+    """A word for what a stat mode describes: regular file, folder, FIFO, socket, device, ..."""
+    if stat.S_ISREG(mode):
+        return "regular file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISFIFO(mode):
+        return "FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def is_regular_file(path: str | os.PathLike) -> bool:
+    """True for a regular file (symlinks followed); False for anything else, missing or unreadable paths too."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def read_regular_file(path: str | os.PathLike, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; NotARegularFile / FileTooLarge / OSError otherwise.
+
+    Opened with O_NONBLOCK, so a FIFO in the file's place is refused at once instead of blocking.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(path, file_kind(info.st_mode))
+        if info.st_size > limit:
+            raise FileTooLarge(path, info.st_size, limit)
+        chunks = []
+        remaining = limit + 1  # one byte more than allowed tells a file that grew while being read
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise FileTooLarge(path, len(data), limit)
+        return data
+    finally:
+        os.close(descriptor)
+
+
+def read_regular_text(path: str | os.PathLike, limit: int, encoding: str = "utf-8") -> str:
+    """`read_regular_file` decoded; UnicodeDecodeError for bytes that are not `encoding`."""
+    return read_regular_file(path, limit).decode(encoding)
+
+
+def safe_exists(path: Path) -> bool:
+    """`path.exists()` that answers False for names the OS rejects (too long, NUL bytes) instead of raising."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
