@@ -119,7 +119,7 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
             raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
     else:
         root = base
-    listed, truncated = list_files(root)
+    listed, truncated = list_files(root, MAX_FILES)
     files = set(listed)
     documents = {}
     notes = []
