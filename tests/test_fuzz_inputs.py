@@ -141,7 +141,7 @@ def test_random_rule_files_give_rules_or_a_rule_error(tmp_path):
         path.write_bytes(text.encode("utf-8"))
         try:
             load_yaml_file(path)
-            Resolver([pack], use_env=False).rules  # parse, schema, semantic checks, compile
+            _ = Resolver([pack], use_env=False).rules  # parse, schema, semantic checks, compile
         except TaskResolverError:
             pass
         except Exception as error:

@@ -258,5 +258,5 @@ def test_rule_errors_are_typed_in_the_api(tmp_path):
     pack.mkdir()
     (pack / "x.yaml").write_text("kind: tasks\nversion: 1\nsomething: !!binary aGVsbG8=\n")
     with pytest.raises(RuleError) as caught:
-        resolver.Resolver([pack], use_env=False).rules
+        _ = resolver.Resolver([pack], use_env=False).rules
     assert caught.value.findings[0].line == 3
