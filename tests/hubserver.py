@@ -14,6 +14,11 @@ Served endpoints (GET and HEAD):
 - ``/{repo_id}/resolve/{revision}/{path}`` (hf_hub_download; ETag, X-Repo-Commit, Content-Length, Range)
 
 Errors carry the ``X-Error-Code`` / ``X-Error-Message`` headers the client maps to its typed errors.
+
+Hostile modes, for time-out tests: ``hang()`` reads the request and never answers,
+``trickle()`` sends the response one byte every ``interval`` seconds, without end, and
+``hang_on_download()`` answers model info but hangs the file requests. ``SilentServer`` is a bare
+socket that accepts connections (the kernel completes them) and never reads or answers.
 Like the real Hub, a gated repo's metadata is public and only its files are gated; a private repo is
 invisible (RepoNotFound) without a valid token. A token is valid when it starts with ``hf_valid``.
 """
@@ -33,7 +38,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["HubServer", "RecordedRequest"]
+__all__ = ["HubServer", "RecordedRequest", "SilentServer"]
 
 FileValue = bytes | str | dict[str, Any]
 
@@ -111,14 +116,18 @@ class _Repo:
 
 @dataclass
 class _Failure:
-    """A failure to inject into the next ``times`` matching requests."""
+    """A failure to inject into the next ``times`` matching requests (None: every one)."""
 
     status: int
-    times: int
+    times: int | None
     path_contains: str
     headers: dict[str, str | None]
     body: bytes | None
     delay: float
+    mode: str = "respond"  # "respond", "hang" (never answer) or "trickle" (one byte per interval, forever)
+    method: str | None = None  # only requests of this method (GET, HEAD); None: all
+    interval: float = 2.0
+    head_too: bool = False  # trickle the status line and headers too, not only the body
 
 
 @dataclass
@@ -289,18 +298,49 @@ class HubServer:
         Otherwise ``status`` is sent with ``body`` (default: a JSON error) and ``headers``, e.g.
         ``fail(429, headers={"Retry-After": "1"})`` or ``fail(200, body=b"{not json")``.
         """
-        failure = _Failure(status, times, path_contains, dict(headers or {}), body, delay)
+        self._add(_Failure(status, times, path_contains, dict(headers or {}), body, delay))
+
+    def hang(self, *, path_contains: str = "", method: str | None = None, times: int | None = None) -> None:
+        """Read matching requests and never answer them (until the server stops); default: every one."""
+        self._add(_Failure(200, times, path_contains, {}, None, 0.0, mode="hang", method=method))
+
+    def trickle(
+        self,
+        *,
+        interval: float = 2.0,
+        path_contains: str = "",
+        method: str | None = None,
+        times: int | None = None,
+        head_too: bool = False,
+    ) -> None:
+        """Answer matching requests one byte every ``interval`` seconds, without end (until the server stops).
+
+        The status line and headers (a Content-Length of 1 GB) come at once, then the real body and
+        spaces after it, byte by byte; with ``head_too`` the status line and headers trickle too.
+        """
+        failure = _Failure(200, times, path_contains, {}, None, 0.0, mode="trickle", method=method)
+        failure.interval, failure.head_too = interval, head_too
+        self._add(failure)
+
+    def hang_on_download(self, *, method: str | None = None, times: int | None = None) -> None:
+        """Model info answers; file requests (``/resolve/``, HEAD and GET, or only ``method``) hang."""
+        self.hang(path_contains="/resolve/", method=method, times=times)
+
+    def _add(self, failure: _Failure) -> None:
         with self._lock:
             self._failures.append(failure)
 
-    def _take_failure(self, path: str) -> _Failure | None:
-        """Pop one use of the first failure matching path (raw or decoded)."""
+    def _take_failure(self, path: str, method: str = "GET") -> _Failure | None:
+        """Pop one use of the first failure matching path (raw or decoded) and method."""
         with self._lock:
             for failure in self._failures:
+                if failure.method is not None and failure.method != method:
+                    continue
                 if failure.path_contains in path or failure.path_contains in unquote(path):
-                    failure.times -= 1
-                    if failure.times <= 0:
-                        self._failures.remove(failure)
+                    if failure.times is not None:
+                        failure.times -= 1
+                        if failure.times <= 0:
+                            self._failures.remove(failure)
                     return failure
         return None
 
@@ -575,7 +615,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         hub._record(RecordedRequest(self.command, split.path, query, headers))
 
-        failure = hub._take_failure(split.path)
+        failure = hub._take_failure(split.path, self.command)
+        if failure is not None and failure.mode == "hang":
+            hub._stopping.wait()  # never answer; the server's stop() cuts the connection
+            self.close_connection = True
+            return
         if failure is not None and failure.delay > 0 and hub._stopping.wait(failure.delay):
             self.close_connection = True  # server stopping: drop the connection
             return
@@ -585,6 +629,9 @@ class _Handler(BaseHTTPRequestHandler):
             response = _error(failure.status, None, f"Injected failure ({failure.status})")
         else:
             response = _Response(failure.status, {"Content-Type": "application/json"}, failure.body)
+        if failure is not None and failure.mode == "trickle":
+            self._trickle(response, failure, send_body=send_body)
+            return
         if failure is not None:
             response.headers["Content-Length"] = str(len(response.body))
             for name, value in failure.headers.items():
@@ -593,6 +640,29 @@ class _Handler(BaseHTTPRequestHandler):
                 if value is not None:
                     response.headers[name] = value
         self._send(response, send_body=send_body)
+
+    def _trickle(self, response: _Response, failure: _Failure, *, send_body: bool) -> None:
+        """One byte every interval, without end: the head at once (unless head_too), then body and padding."""
+        hub = self.server.hub
+        self.close_connection = True
+        lines = [f"HTTP/1.1 {response.status} {self.responses.get(response.status, ('',))[0]}"]
+        headers = {**response.headers, "Content-Length": str(1 << 30), "Connection": "close"}
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        body = response.body if send_body else b""
+        try:
+            if not failure.head_too:
+                self.wfile.write(head)
+                self.wfile.flush()
+                head = b""
+            data = head + body
+            sent = 0
+            while not hub._stopping.wait(failure.interval):
+                self.wfile.write(data[sent : sent + 1] if sent < len(data) else b" ")
+                self.wfile.flush()
+                sent += 1
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass
 
     def _send(self, response: _Response, *, send_body: bool) -> None:
         headers = dict(response.headers)
@@ -608,3 +678,21 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+class SilentServer:
+    """A listening socket on 127.0.0.1 that never accepts: connections complete (the kernel's backlog), no answer ever comes."""
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Close the socket: the connections waiting in the backlog are reset."""
+        self._socket.close()
