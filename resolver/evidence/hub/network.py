@@ -3,7 +3,9 @@
 huggingface_hub is imported here, inside the functions, never on the local-folder resolve path.
 model_info does not retry by itself, so the request is retried here: 5xx, connection errors and
 time-outs with bounded exponential back-off, 429 after its Retry-After (bounded). Every failure is
-mapped to a typed error of resolver.hub_errors, with huggingface_hub's exception as `__cause__`.
+mapped to a typed error of resolver.evidence.hub.errors, with huggingface_hub's exception as
+`__cause__`. Both calls run within the resolution's Deadline (deadline.py): every request, retry
+and back-off of one resolution shares it, and past it the caller gets HubTimeout.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from resolver.evidence.hub.deadline import Deadline, hf_session, install_log_filter
 from resolver.evidence.hub.errors import (
     GatedRepo,
     HubError,
@@ -30,18 +33,10 @@ from resolver.evidence.hub.errors import (
     RepoNotFound,
     RevisionNotFound,
 )
-from resolver.evidence.hub.store import RECORD_FORMAT, HubSettings, is_commit_sha
+from resolver.evidence.hub.store import INFO_TYPES, RECORD_FORMAT, HubSettings, is_commit_sha
 
 # The model-info fields the rules read: one request answers them all.
 EXPAND = ("config", "pipeline_tag", "library_name", "siblings", "transformersInfo", "cardData", "tags", "sha")
-_INFO_TYPES: dict[str, type | tuple[type, ...]] = {
-    "pipeline_tag": str,
-    "library_name": str,
-    "transformersInfo": dict,
-    "cardData": dict,
-    "tags": list,
-    "config": dict,
-}
 
 
 @dataclass(frozen=True)
@@ -210,26 +205,34 @@ def fetch_model_info(
     token: str | bool | None,
     settings: HubSettings,
     policy: RetryPolicy | None = None,
+    deadline: Deadline | None = None,
 ) -> dict[str, Any]:
-    """One model-info request (retried on transient failures) -> a record: sha, siblings and the Hub fields."""
-    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
-
+    """One model-info request (retried on transient failures, within `deadline`) -> a record: sha, siblings, Hub fields."""
     from resolver.support.about import __version__
 
     policy = policy or POLICY
+    deadline = deadline or Deadline()
     url = f"{settings.endpoint}/api/models/{repo_id}"
     if revision is not None:
         url += f"/revision/{quote(revision, safe='')}"
-    headers = build_hf_headers(token=token, library_name="task-resolver", library_version=__version__)
+    what = f"the model info of {repo_id}" + (f" at {revision}" if revision else "")
+
+    def attempt_once() -> dict[str, Any]:
+        from huggingface_hub.utils import build_hf_headers, hf_raise_for_status
+
+        session = hf_session()
+        headers = build_hf_headers(token=token, library_name="task-resolver", library_version=__version__)
+        response = session.get(
+            url, headers=headers, params={"expand": list(EXPAND)}, timeout=deadline.cap(policy.request_timeout())
+        )
+        hf_raise_for_status(response)
+        return parse_model_info(response, repo_id=repo_id, revision=revision)
+
     attempt = 0
     while True:
         attempt += 1
         try:
-            response = get_session().get(
-                url, headers=headers, params={"expand": list(EXPAND)}, timeout=policy.request_timeout()
-            )
-            hf_raise_for_status(response)
-            return parse_model_info(response, repo_id=repo_id, revision=revision)
+            return deadline.call(what, attempt_once, repo_id=repo_id, endpoint=settings.endpoint)
         except HubError:
             raise
         except Exception as exc:
@@ -242,7 +245,17 @@ def fetch_model_info(
                 if attempt > 1:
                     mapped.error.message += f" (after {attempt} attempts)"
                 raise mapped.error from exc
-            policy.sleep(mapped.delay)
+            if not deadline.sleep(mapped.delay, policy.sleep):
+                mapped.error.message += (
+                    f" (after {attempt} attempt{'s' if attempt > 1 else ''} in {deadline.elapsed():.1f} s: no time "
+                    f"left to wait {mapped.delay:g} s for another within the {deadline.seconds:g} s Hub deadline)"
+                )
+                if not mapped.error.hint:
+                    mapped.error.hint = deadline.timeout_error(what, repo_id=repo_id, endpoint=settings.endpoint).hint
+                raise mapped.error from exc
+            deadline.say(
+                f"{mapped.error.message}; retrying in {mapped.delay:g} s [attempt {attempt + 1}/{policy.attempts}]"
+            )
 
 
 def parse_model_info(response: Any, *, repo_id: str, revision: str | None) -> dict[str, Any]:
@@ -268,7 +281,7 @@ def parse_model_info(response: Any, *, repo_id: str, revision: str | None) -> di
         isinstance(s, dict) and isinstance(s.get("rfilename"), str) for s in siblings
     ):
         raise MalformedHubResponse(f"{where} has no valid file list (siblings)", repo_id=repo_id, hint=hint)
-    info = {key: data[key] for key, kind in _INFO_TYPES.items() if isinstance(data.get(key), kind)}
+    info = {key: data[key] for key, kind in INFO_TYPES.items() if isinstance(data.get(key), kind)}
     return {
         "format": RECORD_FORMAT,
         "repo_id": repo_id,
@@ -290,13 +303,17 @@ def download_file(
     token: str | bool | None,
     settings: HubSettings,
     policy: RetryPolicy | None = None,
+    deadline: Deadline | None = None,
 ) -> Path | None:
-    """Fetch one file of a commit into the standard HF cache (hf_hub_download); None if the Hub lacks it."""
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
-
+    """Fetch one file of a commit into the standard HF cache (hf_hub_download) within `deadline`; None if the Hub lacks it."""
     policy = policy or POLICY
-    try:
+    deadline = deadline or Deadline()
+
+    def download() -> Path:
+        from huggingface_hub import hf_hub_download
+
+        hf_session()  # the shared client hf_hub_download uses, with the deadline hooks
+        install_log_filter()  # its loggers exist now
         return Path(
             hf_hub_download(
                 repo_id,
@@ -305,11 +322,21 @@ def download_file(
                 endpoint=settings.endpoint,
                 cache_dir=settings.cache_dir,
                 token=token,
-                etag_timeout=policy.request_timeout(),
+                etag_timeout=deadline.cap(policy.request_timeout()),
             )
         )
+
+    from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+    what = f"{path} of {repo_id} (commit {sha[:12]})"
+    try:
+        return deadline.call(what, download, repo_id=repo_id, endpoint=settings.endpoint)
+    except HubError:
+        raise  # the deadline (its message names the file)
     except LocalEntryNotFoundError as exc:  # huggingface_hub's wrapping of a failed connection
         cause = exc.__cause__ or exc.__context__ or exc
+        if isinstance(cause, HubError):  # the deadline, hit inside huggingface_hub
+            raise cause from None
         mapped = map_hf_error(cause, repo_id=repo_id, revision=sha, settings=settings, token=token, policy=policy)
         error = mapped.error if isinstance(mapped, _Retryable) else mapped
         if not isinstance(error, HubUnavailable):

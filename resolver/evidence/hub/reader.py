@@ -10,7 +10,11 @@ Order of business for `org/name@revision`:
    answer (after bounded retries), fall back to the cache and say so in the evidence notes;
 4. documents the rules read: the Hub's config summary stands in for config.json when it decides the
    same way; anything else (model_index.json, subfolder/config.json, ...) comes from the HF snapshot
-   cache or one `hf_hub_download`.
+   cache or one `hf_hub_download` (a download the Hub cannot deliver falls back to the cache too).
+
+Steps 3 and 4 share one deadline (`timeout`, $TASK_RESOLVER_HUB_TIMEOUT, 30 s by default): past it,
+the cache answers if it can, else HubTimeout. A cached record of the wrong shape is ignored (and
+replaced by a fresh one when online), with a note in the evidence.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from resolver.errors import EvidenceError
 from resolver.evidence.folder import from_folder, read_json_document
+from resolver.evidence.hub.deadline import Deadline
 from resolver.evidence.hub.errors import (
     GatedRepo,
     HubError,
@@ -40,7 +45,7 @@ from resolver.evidence.hub.store import (
     HubSettings,
     cached_commit,
     is_commit_sha,
-    load_record,
+    read_record,
     save_record,
     snapshot_dir,
 )
@@ -80,35 +85,43 @@ def evidence_from_hub(
     offline: bool | None = None,
     cache_dir: str | os.PathLike | None = None,
     rules: CompiledRules | None = None,
+    timeout: float | None = None,
+    verbose: bool = False,
 ) -> Evidence:
     """Evidence about a Hub model repo: its file list, the JSON documents the rules read, and the Hub's metadata.
 
     `rules` (optional) lets the config summary be checked against the architecture tables; without
     it the summary is used whenever it names architectures, auto_map or model_type.
+    `timeout`: seconds for everything asked of the Hub, retries included (None: $TASK_RESOLVER_HUB_TIMEOUT,
+    else 30); past it the cache answers if it holds the model, else HubTimeout. `verbose`: let
+    huggingface_hub's retry messages through to stderr, and log this package's own retries.
     """
+    deadline = Deadline(timeout, verbose=verbose)
     settings = HubSettings.from_env(cache_dir=cache_dir, offline=offline)
     needed = frozenset(documents_needed)
     subfolder = subfolder.strip("/") or None if subfolder else None
-    gather = _Gather(repo_id, revision, subfolder, needed, token, settings, rules)
+    gather = _Gather(repo_id, revision, subfolder, needed, token, settings, rules, deadline)
     if settings.offline:
         return gather.from_cache(settings.offline_reason, OfflineNoCache(settings.offline_reason, repo_id=repo_id))
     if is_commit_sha(revision):
-        record = load_record(settings, repo_id, revision)
+        record = gather.cached_record(revision)
         if record is not None:
             return gather.build(record, source="hub", notes=[gather.describe(record, "the metadata cache, no request")])
     try:
-        record = _fetch(repo_id, revision, token, settings)
+        record = _fetch(repo_id, revision, token, settings, deadline)
+        return gather.build(
+            record, source="hub", notes=[gather.describe(record, "the Hub (one model-info request)")], fresh=True
+        )
     except _FALL_BACK_ON as error:
         return gather.from_cache(error.message, error)
-    return gather.build(
-        record, source="hub", notes=[gather.describe(record, "the Hub (one model-info request)")], fresh=True
-    )
 
 
-def _fetch(repo_id: str, revision: str | None, token: str | bool | None, settings: HubSettings) -> dict[str, Any]:
+def _fetch(
+    repo_id: str, revision: str | None, token: str | bool | None, settings: HubSettings, deadline: Deadline
+) -> dict[str, Any]:
     from resolver.evidence.hub.network import fetch_model_info
 
-    return fetch_model_info(repo_id, revision=revision, token=token, settings=settings)
+    return fetch_model_info(repo_id, revision=revision, token=token, settings=settings, deadline=deadline)
 
 
 def summary_suffices(summary: Mapping[str, Any] | None, rules: CompiledRules | None = None) -> bool:
@@ -154,6 +167,7 @@ class _Gather:
         token: str | bool | None,
         settings: HubSettings,
         rules: CompiledRules | None,
+        deadline: Deadline,
     ) -> None:
         self.repo_id = repo_id
         self.revision = revision
@@ -163,6 +177,15 @@ class _Gather:
         self.token = token
         self.settings = settings
         self.rules = rules
+        self.deadline = deadline
+        self.problems: list[str] = []  # cached records ignored on the way, for the evidence notes
+
+    def cached_record(self, sha: str) -> dict[str, Any] | None:
+        """The metadata cache's record for a commit; a damaged one is ignored and noted."""
+        record, problem = read_record(self.settings, self.repo_id, sha)
+        if problem is not None and problem not in self.problems:
+            self.problems.append(problem)
+        return record
 
     def describe(self, record: Mapping[str, Any], origin: str) -> str:
         return f"Hub metadata of {self.repo_id} at {self.asked} (commit {record['sha'][:12]}) from {origin}"
@@ -173,6 +196,7 @@ class _Gather:
         self, record: dict[str, Any], *, source: str, notes: list[str], fresh: bool = False, online: bool = True
     ) -> Evidence:
         """Evidence from a model-info record, fetching missing documents when `online`."""
+        notes = [*self.problems, *notes]
         sha = record["sha"]
         files = self._files(record["siblings"], sha)
         summary = record["info"].get("config")
@@ -240,7 +264,9 @@ class _Gather:
                 return _MISSING, "is not in the local cache"
             from resolver.evidence.hub.network import download_file
 
-            downloaded = download_file(self.repo_id, path, sha=sha, token=self.token, settings=self.settings)
+            downloaded = download_file(
+                self.repo_id, path, sha=sha, token=self.token, settings=self.settings, deadline=self.deadline
+            )
             if downloaded is None:
                 return _MISSING, "the Hub does not serve it"
             local, origin = downloaded, "downloaded (hf_hub_download)"
@@ -251,18 +277,23 @@ class _Gather:
     def from_cache(self, reason: str, error: HubError) -> Evidence:
         """Evidence from the local caches only, or `error` reworded to say nothing is cached."""
         sha = cached_commit(self.settings, self.repo_id, self.asked)
-        record = load_record(self.settings, self.repo_id, sha) if sha else None
+        record = self.cached_record(sha) if sha else None
         snapshot = snapshot_dir(self.settings, self.repo_id, sha) if sha else None
         where = f"{self.repo_id} at {self.asked}" + (f" (commit {sha[:12]})" if sha else "")
         note = f"offline cache: {reason}; resolved {where} from the local cache, without the Hub"
+        if isinstance(error, HubTimeout):
+            note += " (--offline skips the wait)"
         if record is not None:
             return self.build(record, source="cache", notes=[note], online=False)
         if snapshot is not None and snapshot.is_dir():
             evidence = from_folder(snapshot, self.needed, subfolder=self.subfolder)
             partial = "the snapshot's files only (no Hub metadata was cached)"
-            return replace(evidence, source="cache", ref=self.repo_id, revision=sha, notes=(f"{note}: {partial}",))
+            notes = (*self.problems, f"{note}: {partial}")
+            return replace(evidence, source="cache", ref=self.repo_id, revision=sha, notes=notes)
+        ignored = f"; {'; '.join(self.problems)}" if self.problems else ""
         raise type(error)(
-            f"{error.message}, and {self.repo_id} at {self.asked} is not in the local cache ({self.settings.cache_dir})",
+            f"{error.message}, and {self.repo_id} at {self.asked} is not in the local cache "
+            f"({self.settings.cache_dir}){ignored}",
             repo_id=self.repo_id,
             status=error.status,
             hint=f"{error.hint}; or pass the task yourself with --task" if error.hint else ways_out(self.repo_id),

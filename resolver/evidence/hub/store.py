@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ from urllib.parse import quote
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 RECORD_FORMAT = 1
+MAX_RECORD_BYTES = 64 << 20  # a record lists a repo's files: megabytes for the largest repos, never more
+# The model-info fields a record keeps, and the JSON type each must have.
+INFO_TYPES: dict[str, type] = {
+    "pipeline_tag": str,
+    "library_name": str,
+    "transformersInfo": dict,
+    "cardData": dict,
+    "tags": list,
+    "config": dict,
+}
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _TRUE = {"1", "on", "yes", "true"}
 
@@ -101,7 +112,7 @@ def cached_commit(settings: HubSettings, repo_id: str, revision: str) -> str | N
         settings.cache_dir / repo_folder(repo_id) / "refs" / revision,
     ):
         try:
-            sha = path.read_text(encoding="utf-8").strip()
+            sha = read_regular(path, 1024).decode("utf-8").strip()
             mtime = path.stat().st_mtime
         except (OSError, ValueError):
             continue
@@ -118,19 +129,106 @@ def _record_path(settings: HubSettings, repo_id: str, sha: str) -> Path:
 
 
 def load_record(settings: HubSettings, repo_id: str, sha: str) -> dict[str, Any] | None:
-    """The cached model-info record for (repo, commit): memo first, then disk; None when absent or unreadable."""
+    """The cached model-info record for (repo, commit): memo first, then disk; None when absent or unusable."""
+    return read_record(settings, repo_id, sha)[0]
+
+
+def read_record(settings: HubSettings, repo_id: str, sha: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The cached record and, when a file was there but cannot be used, a sentence saying why it was ignored.
+
+    Only a regular file is read (a FIFO in its place would block), at most MAX_RECORD_BYTES, and
+    the record must have the shape save_record writes; the file itself is never changed here.
+    """
     key = (str(settings.meta_dir), repo_id, sha)
     record = _MEMO.get(key)
     if record is not None:
-        return record
+        return record, None
+    path = _record_path(settings, repo_id, sha)
     try:
-        record = json.loads(_record_path(settings, repo_id, sha).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT or record.get("sha") != sha:
-        return None  # another version's format, or damaged: ask the Hub again
+        record = json.loads(read_regular(path, MAX_RECORD_BYTES))
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable, not a file, too large, not UTF-8 JSON
+        return None, _ignored(path, f"cannot be read as JSON ({type(exc).__name__})")
+    problem = record_problem(record, repo_id, sha)
+    if problem is not None:
+        return None, _ignored(path, problem)
     _MEMO[key] = record
-    return record
+    return record, None
+
+
+def _ignored(path: Path, problem: str) -> str:
+    return f"metadata cache: ignored {path.name} of {path.parent.parent.name}: {problem}"
+
+
+def record_problem(record: Any, repo_id: str, sha: str) -> str | None:
+    """What is wrong with a cached record (None when it has the shape save_record writes)."""
+    if not isinstance(record, dict):
+        return f"not a JSON object but {_kind(record)}"
+    if record.get("format") != RECORD_FORMAT:
+        return f"format {record.get('format')!r}, not {RECORD_FORMAT} (another version wrote it)"
+    if record.get("sha") != sha:
+        return "its commit sha is not the one in its file name"
+    if record.get("repo_id", repo_id) != repo_id:
+        return f"it describes another repo ({record.get('repo_id')!r})"
+    siblings = record.get("siblings")
+    if not isinstance(siblings, list) or not all(isinstance(name, str) for name in siblings):
+        return f"siblings is {_kind(siblings)}, not a list of file names"
+    info = record.get("info")
+    if not isinstance(info, dict):
+        return f"info is {_kind(info)}, not an object"
+    for name, kind in INFO_TYPES.items():
+        if name in info and not isinstance(info[name], kind):
+            return f"info.{name} is {_kind(info[name])}, not {_kind(kind())}"
+    documents = record.get("documents", {})
+    if not isinstance(documents, dict):
+        return f"documents is {_kind(documents)}, not an object"
+    for name, document in documents.items():
+        if not isinstance(document, dict):
+            return f"documents[{name!r}] is {_kind(document)}, not a JSON object"
+    return None
+
+
+def _kind(value: Any) -> str:
+    """A JSON word for a value's type: null, a boolean, a number, a string, a list, an object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError for anything else (a FIFO never blocks)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{path} is larger than {limit:,} bytes")
+        chunks: list[bytes] = []
+        left = limit + 1  # one byte more than allowed tells a file that grew while being read
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            raise OSError(f"{path} is larger than {limit:,} bytes")
+        return data
+    finally:
+        os.close(descriptor)
 
 
 def save_record(settings: HubSettings, repo_id: str, record: dict[str, Any], revision: str | None) -> None:
