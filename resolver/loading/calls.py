@@ -64,7 +64,9 @@ def load(
 
     if "torch_dtype" in kwargs and dtype is None:
         dtype = kwargs.pop("torch_dtype")
-    hub_options = {key: kwargs.pop(key) for key in ("token", "cache_dir", "local_files_only") if key in kwargs}
+    hub_options: dict[str, Any] = {
+        key: kwargs.pop(key) for key in ("token", "cache_dir", "local_files_only") if key in kwargs
+    }
     if hub_options.get("cache_dir") is not None:
         hub_options["cache_dir"] = os.fspath(hub_options["cache_dir"])
     source = source_of(resolution, revision=revision, subfolder=subfolder, hub_options=hub_options)

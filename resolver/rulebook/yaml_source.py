@@ -20,7 +20,7 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 PathKey = tuple  # a path inside a document: ("tasks", "text-classification", "loaders", 0)
-Positions = dict  # PathKey -> (line, col), 1-based
+Positions = dict[tuple, tuple[int, int]]  # PathKey -> (line, col), 1-based
 
 _MAX_DEPTH = 64
 MAX_RULE_FILE_BYTES = 16 << 20  # the largest shipped file is ~100 KiB
@@ -83,13 +83,13 @@ class _TooBig(Exception):
 def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: list, source: str) -> Any:
     if path not in positions and len(positions) >= _MAX_NODES:
         raise _TooBig
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    line, col = positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if len(path) > _MAX_DEPTH:
-        findings.append(Finding(source, *positions[path], f"nested deeper than {_MAX_DEPTH} levels", "yaml-syntax"))
+        findings.append(Finding(source, line, col, f"nested deeper than {_MAX_DEPTH} levels", "yaml-syntax"))
         return None
     tag_problem = _unsupported_tag(node)
     if tag_problem:
-        findings.append(Finding(source, *positions[path], tag_problem, "yaml-syntax", doc_path=pointer(path)))
+        findings.append(Finding(source, line, col, tag_problem, "yaml-syntax", doc_path=pointer(path)))
         return None
     if isinstance(node, yaml.MappingNode):
         result: dict = {}
@@ -144,7 +144,8 @@ def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: lis
         findings.append(
             Finding(
                 source,
-                *positions[path],
+                line,
+                col,
                 f"the value {node.value!r} does not fit its tag {_short(node.tag)}: {problem}",
                 "yaml-syntax",
                 doc_path=pointer(path),

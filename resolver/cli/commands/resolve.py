@@ -66,7 +66,7 @@ def render(resolution: Resolution) -> str:
 
 
 def _frameworks(resolution: Resolution) -> str:
-    if not resolution.frameworks:
+    if not resolution.frameworks or resolution.framework is None:
         return "unknown (no weight files)"
     extra = resolution.frameworks[1:]
     return resolution.framework + (f" (also: {', '.join(extra)})" if extra else "")

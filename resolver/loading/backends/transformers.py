@@ -103,7 +103,11 @@ class TransformersBackend:
         if not auto_map:
             return None
         model_type = config.get("model_type")
-        if native_model_type(model_type) and lists_model_type(cls, model_type) is not False:
+        if (
+            isinstance(model_type, str)
+            and native_model_type(model_type)
+            and lists_model_type(cls, model_type) is not False
+        ):
             return None  # transformers has its own class for it: the shipped code is not needed
         return sorted(auto_map)
 
