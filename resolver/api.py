@@ -142,6 +142,8 @@ class Resolver:
         token: str | bool | None = None,
         offline: bool | None = None,
         cache_dir: str | os.PathLike | None = None,
+        timeout: float | None = None,
+        verbose: bool = False,
     ) -> Evidence:
         """Gather the evidence for a reference: Evidence, dict, model class or object, folder, or Hub repo id."""
         if isinstance(ref, type):  # a model class: the common in-process case, decided first
@@ -162,7 +164,14 @@ class Resolver:
             if subfolder is not None:
                 subfolder = check_repo_subfolder(subfolder)
             return self._hub_evidence(
-                str(ref), subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
+                str(ref),
+                subfolder=subfolder,
+                revision=revision,
+                token=token,
+                offline=offline,
+                cache_dir=cache_dir,
+                timeout=timeout,
+                verbose=verbose,
             )
         if ref is None:
             raise EvidenceError("nothing to resolve: the reference is None")
@@ -192,14 +201,28 @@ class Resolver:
         token: str | bool | None = None,
         offline: bool | None = None,
         cache_dir: str | os.PathLike | None = None,
+        timeout: float | None = None,
+        verbose: bool = False,
     ) -> Resolution:
-        """Say which task, library, framework and loader class a model reference has, and why."""
+        """Say which task, library, framework and loader class a model reference has, and why.
+
+        Hub references: `timeout` bounds everything asked of the Hub, retries included (seconds;
+        default $TASK_RESOLVER_HUB_TIMEOUT, else 30), after which the cache answers if it has the model,
+        else HubTimeout; `verbose` lets huggingface_hub's retry messages through to stderr.
+        """
         canonical = self.normalize_task(task) if task is not None else None
         if isinstance(ref, type):  # a model class: no option applies, skip the general dispatch
             return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
         try:
             evidence = self.evidence(
-                ref, subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
+                ref,
+                subfolder=subfolder,
+                revision=revision,
+                token=token,
+                offline=offline,
+                cache_dir=cache_dir,
+                timeout=timeout,
+                verbose=verbose,
             )
         except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
             if canonical is None:
@@ -217,6 +240,8 @@ class Resolver:
         token: str | bool | None = None,
         offline: bool | None = None,
         cache_dir: str | os.PathLike | None = None,
+        timeout: float | None = None,
+        verbose: bool = False,
     ) -> str:
         """Only the task `resolve(ref).task` would give, without the library, framework, loader and trace.
 
@@ -226,7 +251,14 @@ class Resolver:
         if isinstance(ref, type):  # a model class: no option applies, skip the general dispatch
             return infer_task(self.rules, from_object(ref), library=library)
         evidence = self.evidence(
-            ref, subfolder=subfolder, revision=revision, token=token, offline=offline, cache_dir=cache_dir
+            ref,
+            subfolder=subfolder,
+            revision=revision,
+            token=token,
+            offline=offline,
+            cache_dir=cache_dir,
+            timeout=timeout,
+            verbose=verbose,
         )
         return infer_task(self.rules, evidence, library=library)
 

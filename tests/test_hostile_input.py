@@ -260,3 +260,28 @@ def test_rule_errors_are_typed_in_the_api(tmp_path):
     with pytest.raises(RuleError) as caught:
         _ = resolver.Resolver([pack], use_env=False).rules
     assert caught.value.findings[0].line == 3
+
+
+# ------------------------------------------------------------------ 2. a hung Hub, through the command line
+
+
+def test_the_cli_gives_up_on_a_hung_hub_by_its_timeout(tmp_path, monkeypatch, capsys):
+    from hubserver import HubServer
+    from test_hub import isolated_hf
+
+    for _ in isolated_hf(monkeypatch, tmp_path):
+        with HubServer() as hub:
+            hub.add_repo("org/model", {"config.json": BERT}, pipeline_tag="fill-mask")
+            monkeypatch.setenv("HF_ENDPOINT", hub.url)
+            hub.hang()
+            import time
+
+            started = time.monotonic()
+            code, out, err = within(20, lambda: run(capsys, "resolve", "org/model", "--timeout", "1"))
+            waited = time.monotonic() - started
+            assert code == 2 and out == ""
+            assert waited < 8, f"took {waited:.1f} s to give up with --timeout 1"
+            assert "--timeout" in err and "Retrying" not in err
+            code, out, _ = within(20, lambda: run(capsys, "resolve", "org/model", "--timeout", "1", "--json"))
+            assert code == 2 and json.loads(out)["error"]["type"] == "HubTimeout"
+        break

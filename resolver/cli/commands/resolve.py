@@ -25,6 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="give up on the Hub after this long in all, retries included (default: $TASK_RESOLVER_HUB_TIMEOUT or 30)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="show the Hub client's retries and back-offs on stderr")
     parser.add_argument("--json", action="store_true", help="machine-readable output (includes the trace)")
     parser.add_argument("--explain", action="store_true", help="show every rule consulted, with its file:line")
     parser.add_argument(
@@ -36,6 +43,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --load: allow running the model repo's own Python code (only for repos you trust)",
     )
     add_rules_option(parser)
+
+
+def _seconds(text: str) -> float:
+    """--timeout's value: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the timeout must be a positive number of seconds")
+    return value
 
 
 def render(resolution: Resolution) -> str:
@@ -85,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
         token=args.token,
         offline=args.offline,
         cache_dir=args.cache_dir,
+        timeout=args.timeout,
+        verbose=args.verbose,
     )
     loaded = None
     if args.trust_remote_code and not args.load:
