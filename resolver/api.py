@@ -158,7 +158,7 @@ class Resolver:
                     "nothing to resolve: the reference is empty",
                     hint="pass a model folder (use . for the current one), a cached snapshot or a Hub repo id",
                 )
-            path = Path(ref).expanduser()
+            path = os.path.expanduser(os.fspath(ref))
             if safe_exists(path):
                 return from_folder(path, self.rules.documents, subfolder=subfolder)
             if subfolder is not None:

@@ -149,3 +149,16 @@ def test_validate_reports_conflicts_between_packs(tmp_path, capsys, monkeypatch)
         "'depth-estimation' from a/architectures.yaml:4 (at /exact/AcmeForObjectDetection) [pack-override]"
     )
     assert main(["validate", "a", "b", "--strict"]) == 1
+
+
+@pytest.mark.parametrize("group", ["console_scripts", "pytest11"])
+def test_the_direct_entry_point_reader_agrees_with_importlib_metadata(group):
+    """installed_rule_paths reads entry_points.txt itself (importlib.metadata costs a third of a cold start)."""
+    from importlib.metadata import entry_points
+
+    from resolver.rulebook.packs import entry_point_specs
+
+    expected = {}
+    for entry in entry_points(group=group):
+        expected.setdefault(entry.name, entry.value)
+    assert entry_point_specs(group) == sorted(expected.items())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -23,21 +24,38 @@ _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
 PARENT = "../"  # a document path starting so names a file of the model folder's parent
 
 
-def list_files(root: Path, limit: int = MAX_FILES) -> tuple[frozenset[str], bool]:
-    """Every file below `root` as a POSIX path relative to it (hidden tool folders skipped), and
-    whether the listing stopped at `limit` entries."""
+def list_files(root: str | os.PathLike, limit: int = MAX_FILES) -> tuple[frozenset[str], bool]:
+    """Every file below `root` as a POSIX path relative to it (hidden tool folders skipped, symlinked
+    folders listed but not entered), and whether the listing stopped at `limit` entries.
+
+    A plain `os.scandir` walk: one system call per folder and no pathlib objects, since reading the
+    folder is most of the cost of resolving one.
+    """
     found: list[str] = []
-    for directory, subdirs, names in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS)
-        relative = os.path.relpath(directory, root)
-        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
-        found.extend(prefix + name for name in names)
+    stack = [("", os.fspath(root))]
+    while stack:
+        prefix, directory = stack.pop()
+        subdirs = []
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if not is_dir:
+                        found.append(prefix + entry.name)
+                    elif entry.name not in _SKIP_DIRS and not entry.is_symlink():
+                        subdirs.append(entry.name)
+        except OSError:  # unreadable folder: listed as far as it could be, like os.walk
+            continue
         if len(found) >= limit:
-            return frozenset(found[:limit]), len(found) > limit or bool(subdirs)
+            return frozenset(found[:limit]), len(found) > limit or bool(subdirs) or bool(stack)
+        stack.extend((f"{prefix}{name}/", os.path.join(directory, name)) for name in sorted(subdirs, reverse=True))
     return frozenset(found), False
 
 
-def read_json_document(path: Path, shown_as: str) -> Any:
+def read_json_document(path: str | os.PathLike, shown_as: str) -> Any:
     """Parse one JSON file; anything unusable is an EvidenceError that says what and how to fix it."""
     try:
         text = read_regular_text(path, MAX_DOCUMENT_BYTES, encoding="utf-8-sig")
@@ -104,23 +122,26 @@ def check_repo_subfolder(subfolder: str) -> str:
 
 def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None) -> Evidence:
     """Evidence from a local model folder (optionally one of its subfolders)."""
-    base = Path(folder).expanduser()
-    if not base.exists():
+    base = os.path.expanduser(os.fspath(folder))
+    if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
+        base = str(Path(base))  # the spelling pathlib gives (examples/m/ -> examples/m), only when it differs
+    try:
+        mode = os.stat(base).st_mode
+    except (OSError, ValueError):
         raise EvidenceError(
             f"no such folder: {base}",
             hint="pass a model folder, a cached snapshot or a Hub repo id (org/name)",
-        )
-    if not base.is_dir():
+        ) from None
+    if not stat.S_ISDIR(mode):
         raise EvidenceError(f"{base} is a file, not a model folder", hint="pass the folder that holds config.json")
     if subfolder:
-        resolved = inside(base, subfolder)
-        root = base / subfolder
-        if not resolved.is_dir():
+        if not inside(Path(base), subfolder).is_dir():
             raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
+        root = os.path.join(base, subfolder)
     else:
         root = base
     listed, truncated = list_files(root, MAX_FILES)
-    files = set(listed)
+    files = set(listed) if truncated else listed
     documents = {}
     notes = []
     if truncated:
@@ -130,24 +151,25 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
         )
     for name in sorted(documents_needed):
         if name.startswith(PARENT):
-            parent_file = root.parent / name[len(PARENT) :]
+            parent_file = os.path.join(os.path.dirname(root), name[len(PARENT) :])
             if not is_regular_file(parent_file):
                 continue
             # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
             try:
-                value = read_json_document(parent_file, str(parent_file))
-                documents[name], _ = check_document(name, value, str(parent_file))
+                value = read_json_document(parent_file, parent_file)
+                documents[name], _ = check_document(name, value, parent_file)
             except EvidenceError as error:  # not this model's file: a broken one is ignored, not fatal
                 notes.append(f"ignored {parent_file}: {error.message}")
             continue
-        if name in files or (truncated and (root / name).exists()):
-            value = read_json_document(root / name, str(root / name))
-            documents[name], dropped = check_document(name, value, str(root / name))
+        path = os.path.join(root, name)
+        if name in files or (truncated and os.path.lexists(path)):
+            documents[name], dropped = check_document(name, read_json_document(path, path), path)
             notes.extend(dropped)
-            files.add(name)
+            if truncated:
+                files.add(name)  # type: ignore[union-attr]
     return Evidence(
         source="folder",
-        ref=str(base),
+        ref=base,
         files=frozenset(files),
         documents=documents,
         subfolder=subfolder,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from resolver.errors import RuleError
+from resolver.support.files import read_regular_text
 
 RULES_ENV = "TASK_RESOLVER_RULES"
 
@@ -19,21 +24,80 @@ def env_rule_paths() -> list[Path]:
     return [Path(part) for part in value.split(os.pathsep) if part.strip()]
 
 
+def entry_point_specs(group: str, search_path: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(name, value) of every entry point in `group` of the installed distributions, by name.
+
+    Reads the `entry_points.txt` files of the *.dist-info / *.egg-info folders on `sys.path` directly:
+    the same answer as `importlib.metadata.entry_points(group=...)` (the first distribution of a name
+    on the path wins) for a fraction of its cost, since importing importlib.metadata alone takes
+    tens of milliseconds, a third of a cold start.
+    """
+    header = f"[{group}]"
+    seen: set[str] = set()
+    found: dict[str, str] = {}
+    for entry in search_path if search_path is not None else sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except (OSError, ValueError):
+            continue
+        for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
+            distribution = name.rsplit(".", 1)[0].split("-", 1)[0].lower().replace("_", "-").replace(".", "-")
+            if distribution in seen:
+                continue
+            seen.add(distribution)
+            try:
+                text = read_regular_text(os.path.join(entry or ".", name, "entry_points.txt"), 1 << 20)
+            except (OSError, UnicodeDecodeError):
+                continue
+            if header not in text:
+                continue
+            for entry_name, value in _section(text, header):
+                found.setdefault(entry_name, value)
+    return sorted(found.items(), key=lambda item: (item[0], item[1]))
+
+
+def _section(text: str, header: str) -> list[tuple[str, str]]:
+    """The `name = value` lines of one INI section of an entry_points.txt."""
+    pairs = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("["):
+            inside = line == header
+            continue
+        if inside and "=" in line:
+            name, _, value = line.partition("=")
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def load_entry_point(value: str) -> Any:
+    """The object an entry point names: `package.module:attr.sub` (extras in brackets ignored)."""
+    value = value.split("[", 1)[0].strip()
+    module_name, _, attrs = value.partition(":")
+    target = importlib.import_module(module_name.strip())
+    for attr in filter(None, attrs.strip().split(".")):
+        target = getattr(target, attr)
+    return target
+
+
 def installed_rule_paths() -> list[Path]:
     """Rule packs of installed packages: entry points in the group `task_resolver.rules`, by name.
 
     An entry point's object is a path (str or PathLike), a callable returning one, or a module or
     package (its directory is the pack).
     """
-    from importlib.metadata import entry_points
-
     from resolver.errors import Finding
 
     found: list[Path] = []
-    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
-        what = f"entry point {entry.name} = {entry.value} (group {ENTRY_POINT_GROUP})"
+    for name, value in entry_point_specs(ENTRY_POINT_GROUP):
+        what = f"entry point {name} = {value} (group {ENTRY_POINT_GROUP})"
         try:
-            target = entry.load()
+            target = load_entry_point(value)
             if callable(target):
                 target = target()
             if hasattr(target, "__file__") and not isinstance(target, (str, os.PathLike)):

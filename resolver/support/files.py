@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 
 class NotARegularFile(OSError):
@@ -86,9 +85,9 @@ def read_regular_text(path: str | os.PathLike, limit: int, encoding: str = "utf-
     return read_regular_file(path, limit).decode(encoding)
 
 
-def safe_exists(path: Path) -> bool:
-    """`path.exists()` that answers False for names the OS rejects (too long, NUL bytes) instead of raising."""
+def safe_exists(path: str | os.PathLike) -> bool:
+    """`os.path.exists()` that answers False for names the OS rejects (too long, NUL bytes) instead of raising."""
     try:
-        return path.exists()
+        return os.path.exists(path)
     except (OSError, ValueError):
         return False
