@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from resolver.errors import Finding
 from resolver.rulebook.documents import RuleDoc, parse
 from resolver.support.paths import schema_dir
 
-if TYPE_CHECKING:  # PyYAML is imported on a cache miss only: a warm start reads the pickle
-    pass
-
 
 def schema_findings(doc: RuleDoc) -> list[Finding]:
-    """Validate one document against its kind's JSON Schema (draft 2020-12)."""
+    """Validate one document against its kind's JSON Schema (draft 2020-12).
+
+    A table written by `task-resolver sync` gets an exact check of its fixed shape instead, with the
+    schema's own patterns: the same verdict as the schema, for a fraction of the cost of running
+    jsonschema over thousands of entries on the first start after an install.
+    """
     from resolver.rulebook.yaml_source import pointer
 
+    if is_generated_table(doc):
+        return generated_table_findings(doc)
     validator = _validator(doc.kind)
     findings = []
     for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
@@ -28,6 +33,74 @@ def schema_findings(doc: RuleDoc) -> list[Finding]:
         if doc.kind == "fallback" and len(path) == 2 and path[0] == "order" and error.validator == "enum":
             message, check = _unknown_strategy(error.instance, list(error.validator_value)), "unknown-strategy"
         findings.append(Finding(doc.label, line, col, message, check, doc_path=pointer(path)))
+    return findings
+
+
+GENERATED_BY = "task-resolver sync"
+_GENERATED_KEYS = frozenset({"kind", "version", "generated", "exact"})
+
+
+def is_generated_table(doc: RuleDoc) -> bool:
+    """An architectures file as `task-resolver sync` writes it: kind, version, generated, exact, nothing else."""
+    data = doc.data
+    generated = data.get("generated") if isinstance(data, dict) else None
+    return (
+        doc.kind == "architectures"
+        and isinstance(generated, dict)
+        and generated.get("by") == GENERATED_BY
+        and set(data) <= _GENERATED_KEYS
+    )
+
+
+def _common_pattern(name: str) -> re.Pattern[str]:
+    """A `pattern` of schema/common.schema.json's $defs, compiled once: the schema stays the source of truth."""
+    if name not in _PATTERNS:
+        common = json.loads((schema_dir() / "common.schema.json").read_text(encoding="utf-8"))
+        _PATTERNS[name] = re.compile(common["$defs"][name]["pattern"])
+    return _PATTERNS[name]
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def generated_table_findings(doc: RuleDoc) -> list[Finding]:
+    """The schema's verdict on a generated table, checked directly (see `schema_findings`)."""
+    from resolver.rulebook.yaml_source import pointer
+
+    findings: list[Finding] = []
+
+    def problem(path: tuple, message: str) -> None:
+        line, col = doc.position(path)
+        findings.append(Finding(doc.label, line, col, message, "schema", doc_path=pointer(path)))
+
+    data = doc.data
+    version = data.get("version")
+    if "version" not in data or isinstance(version, bool) or version != 1:
+        problem(
+            ("version",),
+            f"{version!r} was expected to be 1" if "version" in data else "'version' is a required property",
+        )
+    origin = data["generated"].get("from")
+    if not isinstance(origin, dict):
+        problem(
+            ("generated",), "'from' is a required property" if origin is None else f"{origin!r} is not of type 'object'"
+        )
+    else:
+        for library, installed in origin.items():
+            if not isinstance(installed, str):
+                problem(("generated", "from", library), f"{installed!r} is not of type 'string'")
+    exact = data.get("exact", {})
+    if not isinstance(exact, dict):
+        problem(("exact",), f"{exact!r} is not of type 'object'")
+        return findings
+    identifier, task = _common_pattern("identifier"), _common_pattern("task")
+    for name, value in exact.items():
+        if not identifier.search(name):
+            problem(("exact", name), f"{name!r} does not match {identifier.pattern!r}")
+        if not isinstance(value, str):
+            problem(("exact", name), f"{value!r} is not of type 'string'")
+        elif not task.search(value):
+            problem(("exact", name), f"{value!r} does not match {task.pattern!r}")
     return findings
 
 
