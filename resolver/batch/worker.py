@@ -1,0 +1,274 @@
+"""One worker's side of a batch: its Resolver (one per process), and one request turned into an
+Outcome: the Resolution or the typed error, already rendered as the output line when the caller
+writes lines (rendering in the worker keeps the parent's share of the work small)."""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resolver.api import Resolver
+from resolver.batch.requests import Request
+from resolver.engine.resolution import Resolution
+from resolver.errors import TaskResolverError
+
+# Output shapes: "object" (the Resolution or the error itself, for resolve_many), "json" (a JSON line),
+# "csv" (a CSV line with CSV_COLUMNS), "record" (the JSON line's dict, for Dask bags and frames).
+SHAPES = ("object", "json", "csv", "record")
+CSV_COLUMNS = (
+    "ref",
+    "request",
+    "task",
+    "library",
+    "framework",
+    "loader",
+    "strategy",
+    "where",
+    "model_type",
+    "architecture",
+    "revision",
+    "subfolder",
+    "component",
+    "parts",
+    "error_type",
+    "error_message",
+    "error_hint",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every request of a batch shares: the rules, the Hub options, the output shape."""
+
+    rule_paths: tuple[str, ...] = ()
+    task: str | None = None
+    library: str | None = None
+    token: str | bool | None = None
+    offline: bool | None = None
+    cache_dir: str | None = None
+    timeout: float | None = None
+    shape: str = "object"
+    trace: bool = True
+    disagreements: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one request gave: `value` (a Resolution, an error, a line or a record, per the shape), the
+    summary fields, the error type (None when resolved) and the disagreement line, if any."""
+
+    value: Any
+    task: str | None = None
+    library: str | None = None
+    framework: str | None = None
+    error_type: str | None = None
+    disagreement: str | None = None
+    retry_after: float | None = None  # a RateLimited error: the wait it asked for (None: not given)
+    rate_limited: bool = False
+
+
+_RESOLVERS: dict[tuple[str, ...], Resolver] = {}  # one per rule set, per process
+_TAKES_TIMEOUT: bool | None = None
+
+
+def resolver_for(rule_paths: Sequence[str] = ()) -> Resolver:
+    """This process's Resolver for a rule set (made once, then reused by every request it resolves)."""
+    key = tuple(rule_paths)
+    found = _RESOLVERS.get(key)
+    if found is None:
+        found = _RESOLVERS[key] = Resolver(list(key))
+        found.rules  # noqa: B018 - compile the rules now, not inside the first request
+    return found
+
+
+def warm(rule_paths: Sequence[str] = ()) -> int:
+    """Build this process's Resolver (a pool's first task); returns a number to wait on."""
+    return len(resolver_for(rule_paths).tasks())
+
+
+def _takes_timeout(resolver: Resolver) -> bool:
+    global _TAKES_TIMEOUT
+    if _TAKES_TIMEOUT is None:
+        _TAKES_TIMEOUT = "timeout" in inspect.signature(resolver.resolve).parameters
+    return _TAKES_TIMEOUT
+
+
+def resolve_request(resolver: Resolver, request: Request, settings: Settings) -> Resolution:
+    """Resolve one request with the batch's options (the request's own options win)."""
+    if request.error is not None:
+        raise request.error
+    if request.record is not None and request.revision:
+        _keep_record(request, settings)
+    options: dict[str, Any] = {
+        "task": request.task or settings.task,
+        "library": request.library or settings.library,
+        "revision": request.revision,
+        "subfolder": request.subfolder,
+        "token": settings.token,
+        "offline": True if request.offline else settings.offline,
+        "cache_dir": settings.cache_dir,
+    }
+    if settings.timeout is not None and _takes_timeout(resolver):
+        options["timeout"] = settings.timeout
+    return resolver.resolve(request.ref, **options)
+
+
+def _keep_record(request: Request, settings: Settings) -> None:
+    """Put a listed repo's record in this process's metadata cache, unless it is there already."""
+    from resolver.evidence.hub.store import HubSettings, load_record, save_record
+
+    hub = HubSettings.from_env(cache_dir=settings.cache_dir, offline=settings.offline)
+    assert request.revision is not None
+    if load_record(hub, request.ref, request.revision) is None:
+        save_record(hub, request.ref, request.record, None)
+
+
+def run_request(request: Request, settings: Settings) -> Outcome:
+    """Resolve one request and shape the outcome; a failure of any kind is an outcome, never raised."""
+    resolver = resolver_for(settings.rule_paths)
+    try:
+        resolution = resolve_request(resolver, request, settings)
+    except Exception as error:  # a bad input never stops the run: every failure is reported
+        return error_outcome(request, error, settings)
+    parts = [_part(resolver, request, name, settings) for name in request.parts]
+    outcome = Outcome(
+        value=None, task=resolution.task, library=resolution.library, framework=resolution.framework or "none"
+    )
+    if settings.disagreements:
+        outcome.disagreement = disagreement_line(resolver, request, resolution, settings)
+    if settings.shape == "object":
+        outcome.value = resolution
+    else:
+        record = _record(request, resolution.to_dict(), settings)
+        if parts:
+            record["parts"] = parts
+        outcome.value = render(record, settings.shape)
+    return outcome
+
+
+def run_chunk(requests: Sequence[Request], settings: Settings) -> list[Outcome]:
+    """A pool task: a chunk of requests, in order (one task per chunk keeps the pool's overhead small)."""
+    return [run_request(request, settings) for request in requests]
+
+
+def error_outcome(request: Request, error: BaseException, settings: Settings) -> Outcome:
+    """The outcome of a request that failed: the error itself, or its line."""
+    name = type(error).__name__
+    limited = name == "RateLimited"
+    retry_after = getattr(error, "retry_after", None) if limited else None
+    if settings.shape == "object":
+        value: Any = error
+    else:
+        record: dict[str, Any] = {"ref": request.shown}
+        if request.echo:
+            record["request"] = dict(request.echo)
+        record["error"] = error_body(error)
+        value = render(record, settings.shape)
+    return Outcome(value=value, error_type=name, retry_after=retry_after, rate_limited=limited)
+
+
+def error_body(error: BaseException) -> dict[str, Any]:
+    """{"type", "message", "hint"} of an error (not one of ours: its class name and text)."""
+    if isinstance(error, TaskResolverError):
+        return {"type": type(error).__name__, "message": error.message, "hint": error.hint}
+    return {"type": type(error).__name__, "message": str(error) or repr(error), "hint": None}
+
+
+def _record(request: Request, data: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    record: dict[str, Any] = {"ref": request.shown}
+    if request.echo:
+        record["request"] = dict(request.echo)
+    data.pop("ref", None)
+    if not settings.trace:
+        data.pop("trace", None)
+    record.update(data)
+    return record
+
+
+def _part(resolver: Resolver, request: Request, name: str, settings: Settings) -> dict[str, Any]:
+    """One component of a pipeline found by --scan: what loads it (or why it cannot be resolved)."""
+    part = Request(ref=request.ref, subfolder=name, offline=request.offline)
+    try:
+        found = resolve_request(resolver, part, settings)
+    except Exception as error:
+        return {"subfolder": name, "error": error_body(error)}
+    return {
+        "subfolder": name,
+        "library": found.library,
+        "framework": found.framework,
+        "loader": found.loader,
+        "architecture": found.architecture,
+        "strategy": found.strategy,
+        "where": found.where,
+    }
+
+
+def render(record: dict[str, Any], shape: str) -> Any:
+    """The output of one record: a JSON line, a CSV line, or the record itself."""
+    if shape == "json":
+        return json.dumps(record, separators=(",", ":"), default=str) + "\n"
+    if shape == "csv":
+        return csv_line(record)
+    return record
+
+
+def csv_line(record: Mapping[str, Any]) -> str:
+    """One CSV line (CSV_COLUMNS) for a record."""
+    error = record.get("error") or {}
+    row = dict(record)
+    row["request"] = (
+        json.dumps(record["request"], sort_keys=True, separators=(",", ":")) if record.get("request") else ""
+    )
+    row["parts"] = " ".join(p["subfolder"] for p in record.get("parts") or ())
+    row["error_type"], row["error_message"], row["error_hint"] = (
+        error.get("type"),
+        error.get("message"),
+        error.get("hint"),
+    )
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+# ------------------------------------------------------------------ disagreements
+
+
+def disagreement_line(resolver: Resolver, request: Request, resolution: Resolution, settings: Settings) -> str | None:
+    """A JSON line when the Hub's pipeline_tag or library_name differ from what the rules concluded."""
+    info = _hub_info(resolution, settings)
+    if not info:
+        return None
+    rules = resolver.rules
+    fields: dict[str, dict[str, Any]] = {}
+    tag = info.get("pipeline_tag")
+    if isinstance(tag, str) and tag:
+        canonical = rules.canonical_task(tag) or tag
+        if canonical != resolution.task:
+            fields["pipeline_tag"] = {"hub": tag, "files": resolution.task}
+    name = info.get("library_name")
+    if isinstance(name, str) and name:
+        spelled = name.strip().lower().replace("-", "_")
+        if resolution.library and spelled != resolution.library:
+            fields["library_name"] = {"hub": name, "files": resolution.library}
+    if not fields:
+        return None
+    record: dict[str, Any] = {"ref": request.shown, "revision": resolution.revision, **fields}
+    record["decided_by"] = {"strategy": resolution.strategy, "where": resolution.where}
+    return json.dumps(record, separators=(",", ":")) + "\n"
+
+
+def _hub_info(resolution: Resolution, settings: Settings) -> dict[str, Any] | None:
+    """The Hub's fields for the commit a Hub or cache resolution came from (the metadata cache's record)."""
+    if resolution.source not in ("hub", "cache") or not resolution.revision or not resolution.ref:
+        return None
+    from resolver.evidence.hub.store import HubSettings, load_record
+
+    hub = HubSettings.from_env(cache_dir=settings.cache_dir, offline=True)
+    record = load_record(hub, resolution.ref, resolution.revision)
+    info = record.get("info") if record else None
+    return info if isinstance(info, dict) else None
