@@ -34,6 +34,7 @@ __all__ = [
     "model_class_for_task",
     "normalize_task",
     "resolve",
+    "resolve_many",
     "tasks",
 ]
 
@@ -46,6 +47,18 @@ def resolve(ref: Any, **options: Any) -> Any:
     from resolver.api import default_resolver
 
     return default_resolver().resolve(ref, **options)
+
+
+def resolve_many(refs: Any, *, workers: int | None = None, **options: Any) -> Any:
+    """Resolve many references; a streaming iterator, in input order, of a Resolution or the typed error for each.
+
+    `refs`: folder paths, repo ids, `id@revision`, or mappings {"ref", "revision", "subfolder", "task",
+    "library"}, read lazily. `workers` (default: the CPU count): processes for folders, threads for the
+    Hub. Options: task, library, token, offline, cache_dir, timeout, rule_paths. See resolver.batch.
+    """
+    from resolver.batch import resolve_many as _resolve_many
+
+    return _resolve_many(refs, workers=workers, **options)
 
 
 def infer_task(ref: Any, **options: Any) -> str:
