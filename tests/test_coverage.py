@@ -22,10 +22,12 @@ from resolver.evidence.model import Evidence  # noqa: E402
 # Deliberate, documented deviations (rules/architectures.yaml `exact`): audio-language models that
 # transformers also lists under seq2seq / text-to-waveform for loading purposes.
 DEVIATIONS = {
-    "Qwen2AudioForConditionalGeneration": "any-to-any",
+    "Qwen2AudioForConditionalGeneration": "audio-text-to-text",  # audio in, text out (the Hub tags it so)
     "Qwen2_5OmniForConditionalGeneration": "any-to-any",
     "Qwen3OmniMoeForConditionalGeneration": "any-to-any",
     "AudioFlamingo3ForConditionalGeneration": "audio-text-to-text",
+    "GlmAsrForConditionalGeneration": "automatic-speech-recognition",  # an LLM-based recogniser (zai-org/GLM-ASR-*)
+    "MgpstrForSceneTextRecognition": "image-to-text",  # scene-text recognition, listed under AutoModel only
     # retrieval models the Hub tags by purpose (vidore/colpali-v1.3-hf), not by their AutoModel listing
     "ColPaliForRetrieval": "visual-document-retrieval",
     "ColQwen2ForRetrieval": "visual-document-retrieval",

@@ -27,7 +27,7 @@ def resolve_config(r: Resolver, architecture: str, **config):
         ("ViTModel", "image-feature-extraction"),
         ("WhisperForConditionalGeneration", "automatic-speech-recognition"),
         ("LlavaForConditionalGeneration", "image-text-to-text"),
-        ("Qwen2AudioForConditionalGeneration", "any-to-any"),
+        ("Qwen2AudioForConditionalGeneration", "audio-text-to-text"),
         ("BertForSequenceClassification", "text-classification"),
         ("T5ForConditionalGeneration", "text2text-generation"),
         ("Wav2Vec2ForCTC", "automatic-speech-recognition"),

@@ -350,11 +350,11 @@ def test_resolve_base_of_a_model_without_one(tmp_path, r):
 
 def test_auto_map_answers_before_suffix_guessing(tmp_path, r):
     config = {
-        "architectures": ["AcmeChatModel"],  # the `Model` suffix would say feature-extraction
+        "architectures": ["AcmeDecoderModel"],  # the `Model` suffix would say feature-extraction
         "auto_map": {
             "AutoConfig": "configuration_acme.AcmeConfig",
-            "AutoModel": "modeling_acme.AcmeChatModel",
-            "AutoModelForCausalLM": "modeling_acme.AcmeChatModel",
+            "AutoModel": "modeling_acme.AcmeDecoderModel",
+            "AutoModelForCausalLM": "modeling_acme.AcmeDecoderModel",
             "AutoModelForSequenceClassification": "modeling_acme.AcmeChatForSequenceClassification",
         },
     }

@@ -116,6 +116,11 @@ class Resolution:
     subfolder: str | None = None
     component: bool = False
     candidates: tuple[Candidate, ...] = ()
+    # "specific" (an exact class, a known head, a layout's lookup, the Hub's tag) or "default" (a
+    # library's default task, a generic fallback case): the answer of last resort
+    specificity: str = "specific"
+    # the Hub's answers that contradict a specific answer of the rules (the rules keep theirs)
+    disagreements: tuple[Candidate, ...] = ()
     trace: Trace = field(default_factory=Trace, repr=False)
     revision: str | None = None  # the Hub revision the evidence came from; loading uses the same one
     base_model: str | None = None  # the model this one builds on (a PEFT adapter's base), when the files name it
@@ -127,6 +132,7 @@ class Resolution:
         data = {name: value for name, value in self.__dict__.items() if name != "rules"}
         data["frameworks"] = list(self.frameworks)
         data["candidates"] = [candidate._asdict() for candidate in self.candidates]
+        data["disagreements"] = [found._asdict() for found in self.disagreements]
         data["trace"] = [step._asdict() for step in self.trace]
         return data
 

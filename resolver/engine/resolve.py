@@ -27,13 +27,21 @@ def resolve_evidence(
     frameworks = detect_frameworks(state)
 
     winner: tuple[str, Answer] | None = None
+    winner_is_default = False
+    winner_step = 0  # its index in the trace, so a later specific answer can demote it
     candidates: list[Candidate] = []
     for name, strategy in state.plan.strategies:
         answer = strategy(state)
         if answer is None:
             continue
-        if winner is None:
-            winner = (name, answer)
+        is_default = name in DEFAULT_STRATEGIES or answer.where in rules.default_wheres
+        if winner is None or (winner_is_default and not is_default):
+            if winner is not None:  # a default gives way to the first specific answer after it
+                candidates.append(Candidate(winner[1].task, winner[0], winner[1].where))
+                step = state.trace[winner_step]
+                state.trace[winner_step] = (step[0], "candidate", *step[2:])
+                state.record(name, "note", "a default answer ({}) gives way to a specific one", winner[0])
+            winner, winner_is_default, winner_step = (name, answer), is_default, len(state.trace)
             state.trace.append((name, "answered", answer.message, answer.args, answer.where, answer.task))
         else:
             candidates.append(Candidate(answer.task, name, answer.where))
@@ -42,6 +50,9 @@ def resolve_evidence(
     if winner is None:
         raise _no_answer(state)
     strategy, answer = winner
+    disagreements = () if winner_is_default else _disagreements(answer.task, candidates)
+    for found in disagreements:
+        state.record(found.strategy, "note", "disagrees: the Hub says {}; the rules keep {}", found.task, answer.task)
     config = state.config
     architecture = answer.architecture or state.layout_class
     if architecture is None:
@@ -76,6 +87,8 @@ def resolve_evidence(
             "revision": evidence.revision,
             "component": answer.component or state.component,
             "candidates": tuple(candidates),
+            "specificity": "default" if winner_is_default else "specific",
+            "disagreements": disagreements,
             "trace": Trace(state.trace),
             "base_model": state.base_model,
             "rules": rules,
@@ -100,12 +113,29 @@ def infer_task(
     state = State(rules, evidence, task, task_given, STRATEGY_NEEDS, detect_library_on_use=library is None)
     if library is not None:
         state.library = detect_library(state, library)
-    for _name, strategy in state.plan.strategies:
+    fallback = None  # the first default answer, kept until a specific one turns up
+    for name, strategy in state.plan.strategies:
         answer = strategy(state)
-        if answer is not None:
+        if answer is None:
+            continue
+        if name not in DEFAULT_STRATEGIES and answer.where not in rules.default_wheres:
             return answer.task
+        fallback = fallback or answer.task
+    if fallback is not None:
+        return fallback
     _note_evidence(state)
     raise _no_answer(state)
+
+
+# Strategies whose answers are always defaults; other answers are defaults when their rule case says so.
+DEFAULT_STRATEGIES = frozenset({"library_default"})
+# Strategies that report what the Hub says: a specific answer they contradict is recorded as a disagreement.
+HUB_STRATEGIES = frozenset({"hub_transformers_info", "hub_pipeline_tag"})
+
+
+def _disagreements(task: str, candidates: list[Candidate]) -> tuple[Candidate, ...]:
+    """The Hub's answers that differ from the specific one the rules gave (one per strategy)."""
+    return tuple(c for c in candidates if c.strategy in HUB_STRATEGIES and c.task != task)
 
 
 def _note_evidence(state: State) -> None:

@@ -18,12 +18,17 @@ from resolver.rulebook.documents import RuleDoc
 
 @dataclass(frozen=True, slots=True)
 class Case:
-    """One branch of a pattern or layout: a condition (None = always) and the task it gives."""
+    """One branch of a pattern or layout: a condition (None = always) and the task it gives.
+
+    `default`: the case is a guess of last resort (a generic suffix's fallback, a layout's fallback),
+    which a later specific answer (the Hub's pipeline_tag, say) beats.
+    """
 
     when: Predicate | None
     task: str
     where: str
     spec: Any = None
+    default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +42,17 @@ class Pattern:
     examples: tuple[dict, ...] = ()
 
     def matches(self, name: str) -> bool:
-        return name.endswith(self.needle) if self.kind == "suffix" else self.needle in name
+        if self.kind == "suffix":
+            return name.endswith(self.needle)
+        return name.startswith(self.needle) if self.kind == "prefix" else self.needle in name
+
+
+PATTERN_KINDS = ("suffix", "prefix", "contains")
+
+
+def pattern_kind(entry: Mapping[str, Any]) -> str:
+    """Which of `suffix`, `prefix`, `contains` a pattern entry (schema-valid) uses."""
+    return next(kind for kind in PATTERN_KINDS if kind in entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +228,7 @@ class CompiledRules:
     fallback: tuple[str, ...] = ()
     fallback_where: str = ""
     documents: frozenset[str] = frozenset()  # JSON files the conditions read
+    default_wheres: frozenset[str] = frozenset()  # where the `default: true` cases are: answers from there are defaults
     channels: ChannelIndex = field(default_factory=lambda: ChannelIndex(()))  # what conditions need
     _plans: dict[frozenset[str], Plan] = field(default_factory=dict, repr=False)
 
@@ -288,7 +304,13 @@ def _cases(doc: RuleDoc, entry: dict, path: tuple) -> tuple[Case, ...]:
     for index, case in enumerate(entry.get("cases") or ()):
         when = case.get("when")
         cases.append(
-            Case(compile_condition(when) if when else None, case["task"], doc.where(*path, "cases", index), when)
+            Case(
+                compile_condition(when) if when else None,
+                case["task"],
+                doc.where(*path, "cases", index),
+                when,
+                bool(case.get("default", False)),
+            )
         )
     if "task" in entry:
         cases.append(Case(None, entry["task"], doc.where(*path, "task")))
@@ -346,7 +368,7 @@ def _compile_architectures(rules: CompiledRules, doc: RuleDoc) -> None:
         table[name] = (task, doc.where("exact", name))
     index_of = {(p.kind, p.needle): i for i, p in enumerate(rules.patterns)}
     for index, entry in enumerate(data.get("patterns") or ()):
-        kind = "suffix" if "suffix" in entry else "contains"
+        kind = pattern_kind(entry)
         path = ("patterns", index)
         pattern = Pattern(
             entry[kind], kind, _cases(doc, entry, path), doc.where(*path), tuple(entry.get("examples") or ())
@@ -461,6 +483,9 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
         refs = (*layout.architecture, *layout.base_model, *layout.task_from_class)
         needed.update(ref.file for ref in refs if ref.file)
     rules.documents = frozenset(needed)
+    cases = [case for pattern in rules.patterns for case in pattern.cases]
+    cases += [case for layout in rules.layouts for case in layout.cases]
+    rules.default_wheres = frozenset(case.where for case in cases if case.default)
     rules.channels = ChannelIndex(channel for spec in rules.condition_specs() for channel in channels_in(spec))
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from resolver.errors import Finding
+from resolver.rulebook.compiled import pattern_kind
 from resolver.rulebook.documents import RuleDoc
 from resolver.validation.context import Context, always_applies, finding
 
@@ -113,7 +114,7 @@ def check_architectures(ctx: Context) -> Iterator[Finding]:
                     yield finding(doc, path, f"{name} {change} {earlier.where('exact', name)}", "pack-override")
             exact.setdefault(name, []).append((doc, task, generated))
         for index, entry in enumerate(doc.data.get("patterns") or ()):
-            kind = "suffix" if "suffix" in entry else "contains"
+            kind = pattern_kind(entry)
             path = ("patterns", index)
             label = f"pattern {kind} {entry[kind]!r}"
             yield from cases_reachable(doc, entry, path, label)
@@ -158,6 +159,8 @@ def covers(first: Any, second: Any) -> bool:
     """Whether every class name `second` matches is matched by `first` as well."""
     if first.kind == "contains":
         return first.needle in second.needle
+    if first.kind == "prefix":
+        return second.kind == "prefix" and second.needle.startswith(first.needle)
     return second.kind == "suffix" and second.needle.endswith(first.needle)
 
 
@@ -168,7 +171,7 @@ def check_shadowed_patterns(ctx: Context) -> Iterator[Finding]:
     sources = {}
     for doc in ctx.of_kind("architectures"):
         for index, entry in enumerate(doc.data.get("patterns") or ()):
-            kind = "suffix" if "suffix" in entry else "contains"
+            kind = pattern_kind(entry)
             sources[(doc.where("patterns", index), kind, entry[kind])] = (doc, ("patterns", index), entry)
     ordered = [(p, sources.get((p.where, p.kind, p.needle))) for p in ctx.rules.patterns]
     for position, (pattern, source) in enumerate(ordered):
