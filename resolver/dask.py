@@ -94,8 +94,11 @@ def local_cluster(workers: int | None = None, *, processes: bool = True) -> Any:
         n_workers=workers or default_workers(),
         threads_per_worker=1,
         processes=processes,
+        protocol="tcp",  # threads too (processes=False): over TCP on the loopback, not in-process queues
         host="127.0.0.1",
         dashboard_address=None,
+        # the scheduler's HTTP server (health, metrics) on a free loopback port, no dashboard
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
         silence_logs=40,
     )
 

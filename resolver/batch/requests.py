@@ -69,7 +69,7 @@ def parse_line(line: str) -> Request | None:
     text = line.strip()
     if not text or text.startswith("#"):
         return None
-    if text.startswith("{"):
+    if text.startswith(("{", "[")) and not os.path.exists(text):
         return _from_json(text)
     return from_text(text)
 

@@ -4,6 +4,7 @@ into JSON lines or CSV, in input order, on local processes or a Dask cluster (do
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -40,7 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--limit", type=int, help="--hub-list: at most this many repos")
     out = parser.add_argument_group("output")
     out.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
-    out.add_argument("--format", choices=("json", "csv"), default="json", help="JSON lines (default) or CSV")
+    out.add_argument(
+        "--format",
+        dest="output_format",  # not `format`: main() would print usage errors as JSON on stdout, the output stream
+        choices=("json", "csv"),
+        default="json",
+        help="JSON lines (default) or CSV",
+    )
     out.add_argument("--resume", action="store_true", help="skip references already answered in --output")
     out.add_argument(
         "--disagreements",
@@ -86,6 +93,9 @@ def check(args: argparse.Namespace) -> None:
         raise _usage("--hub-list needs the Hub, and --offline forbids it", "drop --offline, or use --cache")
     if args.inputs.count("-") > 1:
         raise _usage("stdin (-) given twice", "pass - once")
+    for folder in args.scan:
+        if not os.path.isdir(os.path.expanduser(folder)):
+            raise _usage(f"--scan: {folder} is not a folder", "pass the folder that holds the models")
     for name in args.inputs:
         if name != "-":
             try:
@@ -153,15 +163,15 @@ def run(args: argparse.Namespace) -> int:
         offline=args.offline,
         cache_dir=args.cache_dir,
         timeout=args.timeout,
-        shape=args.format,
+        shape=args.output_format,
         trace=not args.no_trace,
         disagreements=bool(args.disagreements),
     )
     summary = Summary()
     backoff = Backoff()
     progress = Progress(sys.stderr, _total(args) if sys.stderr.isatty() else None)
-    done = answered(args.output, args.format) if args.resume else None
-    output = Output(args.output, args.format, append=bool(args.resume))
+    done = answered(args.output, args.output_format) if args.resume else None
+    output = Output(args.output, args.output_format, append=bool(args.resume))
     report = Output(args.disagreements, "json", append=bool(args.resume)) if args.disagreements else None
     try:
         if args.engine == "dask":

@@ -1,0 +1,329 @@
+"""`task-resolver batch` and resolve_many: folders, --scan, the HF cache, the Hub's listing, bad lines,
+--resume after a killed run, workers 1 vs 2, CSV, the shared 429 back-off and the disagreement report.
+(The Dask engine: tests/test_batch_dask.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from hub_listing import ListingHubServer
+from huggingface_hub import hf_hub_download
+from test_hub import isolated_hf
+
+import resolver
+from resolver.batch.requests import Request, parse_line
+from resolver.batch.run import Backoff, Scheduler
+from resolver.batch.sources import HubListing
+from resolver.batch.worker import Settings
+from resolver.cli.main import main
+from resolver.errors import EvidenceError
+
+BERT = {"architectures": ["BertForMaskedLM"], "model_type": "bert"}
+SEQ = {"architectures": ["DistilBertForSequenceClassification"], "model_type": "distilbert"}
+PIPELINE = {
+    "_class_name": "StableDiffusionPipeline",
+    "_diffusers_version": "0.30.0",
+    "unet": ["diffusers", "UNet2DConditionModel"],
+    "vae": ["diffusers", "AutoencoderKL"],
+    "scheduler": ["diffusers", "PNDMScheduler"],
+    "safety_checker": [None, None],
+}
+
+
+def write(folder: Path, files: dict[str, object]) -> Path:
+    for name, value in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value if isinstance(value, str) else json.dumps(value))
+    return folder
+
+
+def model_tree(root: Path) -> Path:
+    """A file server's worth of models: plain ones, a pipeline, a sentence-transformers model, a checkpoint."""
+    write(root / "bert", {"config.json": BERT, "model.safetensors": ""})
+    write(root / "team" / "classifier", {"config.json": SEQ})
+    write(root / "team" / "classifier" / "checkpoint-500", {"config.json": SEQ})  # a model of its own
+    write(
+        root / "sd",
+        {
+            "model_index.json": PIPELINE,
+            "unet/config.json": {"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.30.0"},
+            "unet/diffusion_pytorch_model.safetensors": "",
+            "vae/config.json": {"_class_name": "AutoencoderKL", "_diffusers_version": "0.30.0"},
+            "scheduler/scheduler_config.json": {"_class_name": "PNDMScheduler"},
+        },
+    )
+    write(
+        root / "st",
+        {
+            "config.json": BERT,
+            "modules.json": [
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}
+            ],
+            "config_sentence_transformers.json": {"__version__": {"sentence_transformers": "3.0.0"}},
+            "1_Pooling/config.json": {"word_embedding_dimension": 8},
+        },
+    )
+    write(root / "notes", {"README.md": "not a model"})
+    write(root / ".git" / "x", {"config.json": BERT})  # hidden: never entered
+    return root
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["batch", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(autouse=True)
+def hf_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[float]]:
+    yield from isolated_hf(monkeypatch, tmp_path)
+
+
+# ------------------------------------------------------------------ folders
+
+
+def test_scan_finds_every_model_and_reports_pipeline_components_as_parts(capsys, tmp_path):
+    root = model_tree(tmp_path / "models")
+    code, out, err = cli(capsys, "--scan", str(root), "--workers", "1", "--no-trace")
+    records = lines(out)
+    found = [os.path.relpath(r["ref"], root) for r in records]
+    assert found == ["bert", "sd", "st", "team/classifier", "team/classifier/checkpoint-500"]
+    assert code == 0, err
+    by_name = dict(zip(found, records, strict=True))
+    assert by_name["sd"]["task"] == "text-to-image" and by_name["sd"]["library"] == "diffusers"
+    parts = {p["subfolder"]: p for p in by_name["sd"]["parts"]}
+    assert sorted(parts) == ["unet", "vae"]  # the scheduler has no config.json: not a model part
+    assert parts["unet"]["loader"] == "diffusers.UNet2DConditionModel"
+    assert by_name["st"]["library"] == "sentence_transformers"
+    assert by_name["bert"]["framework"] == "pt"
+    for name, record in by_name.items():  # each line is what resolve() says about that folder
+        single = resolver.resolve(str(root / name)).to_dict()
+        assert {k: record[k] for k in ("task", "library", "loader", "where")} == {
+            k: single[k] for k in ("task", "library", "loader", "where")
+        }
+    assert "resolved 5 of 5" in err and "text-to-image 1" in err and "diffusers 1" in err
+
+
+def test_input_file_with_bad_lines_mixed_in_keeps_order_and_goes_on(capsys, tmp_path):
+    root = model_tree(tmp_path / "models")
+    (tmp_path / "in.txt").write_text(
+        "\n".join(
+            [
+                "# a comment, then a blank line",
+                "",
+                str(root / "bert"),
+                "{not json",
+                json.dumps({"ref": str(root / "sd"), "subfolder": "unet"}),
+                json.dumps({"revision": "main"}),
+                str(tmp_path / "no-such-folder"),
+                json.dumps({"ref": str(root / "bert"), "colour": "blue"}),
+                json.dumps({"ref": str(root / "notes"), "task": "fill-mask"}),
+                json.dumps(["a", "list"]),
+                str(root / "team" / "classifier"),
+            ]
+        )
+        + "\n"
+    )
+    code, out, err = cli(capsys, str(tmp_path / "in.txt"), "--workers", "2", "--chunksize", "2")
+    records = lines(out)
+    assert code == 1
+    assert [r.get("error", {}).get("type") for r in records] == [
+        None,
+        "BatchInputError",
+        None,
+        "BatchInputError",
+        "EvidenceError",
+        "BatchInputError",
+        None,
+        "BatchInputError",
+        None,
+    ]
+    assert records[0]["task"] == "fill-mask" and records[0]["trace"]
+    assert records[2]["request"] == {"subfolder": "unet"} and records[2]["component"] is True
+    assert records[6]["task"] == "fill-mask"  # the line's own task rescues a folder with no evidence
+    assert records[8]["task"] == "text-classification"
+    assert all(set(r["error"]) == {"type", "message", "hint"} for r in records if "error" in r)
+    assert "errors:" in err and "BatchInputError 4" in err and "EvidenceError 1" in err
+
+
+def test_one_worker_and_two_give_the_same_lines_and_csv_too(capsys, tmp_path):
+    root = tmp_path / "many"
+    for i in range(40):
+        write(root / f"m{i:02d}", {"config.json": BERT if i % 3 else SEQ})
+    write(root / "m17", {"config.json": "{broken"})
+    outputs = {}
+    for workers in ("1", "2"):
+        code, out, _ = cli(capsys, "--scan", str(root), "--workers", workers, "--chunksize", "3")
+        assert code == 1  # m17 cannot be resolved
+        outputs[workers] = out
+    assert outputs["1"] == outputs["2"]
+    assert len(lines(outputs["1"])) == 40
+    code, out, _ = cli(capsys, "--scan", str(root), "--format", "csv", "--workers", "2")
+    rows = out.splitlines()
+    assert rows[0].startswith("ref,request,task,library,framework,loader")
+    assert len(rows) == 41 and ",EvidenceError," in rows[18] and ",fill-mask,transformers," in rows[2]
+
+
+def test_resolve_many_streams_resolutions_and_typed_errors_in_input_order(tmp_path):
+    root = model_tree(tmp_path / "models")
+    refs = [str(root / "bert"), {"ref": str(root / "sd"), "subfolder": "vae"}, str(tmp_path / "nothing"), root / "st"]
+    for workers in (1, 2):
+        results = list(resolver.resolve_many(iter(refs), workers=workers))
+        assert [getattr(r, "task", None) for r in results] == [
+            "fill-mask",
+            "text-to-image",
+            None,
+            "sentence-similarity",
+        ]
+        assert isinstance(results[2], EvidenceError) and results[2].hint
+        assert results[1].loader == "diffusers.AutoencoderKL"
+
+
+def test_usage_errors_exit_2(capsys, tmp_path):
+    assert cli(capsys)[0] == 2
+    assert cli(capsys, "--scan", str(tmp_path), "--resume")[0] == 2
+    assert cli(capsys, "--author", "org", "--scan", str(tmp_path))[0] == 2
+    assert cli(capsys, str(tmp_path / "missing.txt"))[0] == 2
+    assert cli(capsys, "--scan", str(tmp_path), "--workers", "0")[0] == 2
+    code, _, err = cli(capsys, "--scan", str(tmp_path / "nope"))
+    assert code == 2 and "not a folder" in err
+
+
+def test_input_lines_parse():
+    assert parse_line("org/name@v1.0") == Request(ref="org/name", revision="v1.0", label="org/name@v1.0")
+    assert parse_line("  # x") is None and parse_line("") is None
+    assert parse_line('{"ref": "org/a", "revision": "r"}').key() == ("org/a", '{"revision":"r"}')
+    assert parse_line('{"ref": 3}').error is not None
+
+
+# ------------------------------------------------------------------ --resume after a kill
+
+
+def test_resume_after_a_killed_run_loses_nothing_and_repeats_nothing(tmp_path):
+    root = tmp_path / "many"
+    for i in range(3000):
+        write(root / f"m{i:04d}", {"config.json": BERT if i % 2 else SEQ})
+    refs = tmp_path / "refs.txt"
+    refs.write_text("".join(f"{root / f'm{i:04d}'}\n" for i in range(3000)))
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "resolver", "batch", str(refs), "-o", str(out), "--workers", "2", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 50_000):
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGKILL)  # the pool's workers too
+    process.wait()
+    written = out.read_text().splitlines()
+    assert 0 < len(written) < 3000, "the run must be killed mid-way"
+    with out.open("a") as handle:
+        handle.write('{"ref": "' + str(root / "m9999"))  # a line cut short by the kill: no newline
+    code = subprocess.run([*command, "--resume"], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert code.returncode == 0, code.stderr
+    resumed = [json.loads(line)["ref"] for line in out.read_text().splitlines()]
+    assert resumed == [str(root / f"m{i:04d}") for i in range(3000)]  # each once, in input order
+    again = subprocess.run([*command, "--resume"], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 0 and len(out.read_text().splitlines()) == 3000
+
+
+# ------------------------------------------------------------------ the HF cache and the Hub's listing
+
+
+@pytest.fixture
+def listing_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[ListingHubServer]:
+    with ListingHubServer(page_size=2) as hub:
+        hub.add_repo("org/bert", {"config.json": BERT}, pipeline_tag="fill-mask", library_name="transformers")
+        hub.add_repo(
+            "org/classifier", {"config.json": SEQ}, pipeline_tag="text-generation", library_name="transformers"
+        )
+        hub.add_repo("org/pipe", {"model_index.json": PIPELINE}, library_name="diffusers", pipeline_tag="text-to-image")
+        hub.add_repo("org/st", {"config.json": BERT, "modules.json": []}, library_name="sentence-transformers")
+        hub.add_repo("org/mislabelled", {"config.json": SEQ}, library_name="timm")
+        hub.add_repo("elsewhere/bert", {"config.json": BERT}, library_name="transformers")
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        yield hub
+
+
+def test_hub_list_costs_pages_not_repos_and_feeds_the_same_evidence(capsys, listing_hub, tmp_path):
+    report = tmp_path / "disagreements.jsonl"
+    code, out, err = cli(capsys, "--hub-list", "--author", "org", "--disagreements", str(report), "--workers", "2")
+    records = lines(out)
+    assert code == 0, err
+    assert [r["ref"] for r in records] == ["org/bert", "org/classifier", "org/mislabelled", "org/pipe", "org/st"]
+    assert listing_hub.listing_requests() == 3  # 5 repos, 2 a page
+    assert listing_hub.count("api") == 0  # no model-info request: the listing carried the metadata
+    assert {r.path for r in listing_hub.requests if r.kind == "file"} == {
+        f"/org/pipe/resolve/{records[3]['revision']}/model_index.json"
+    }  # only the file a rule needs and the listing cannot carry
+    for record in records:  # the same answers as one model-info request each
+        single = resolver.resolve(record["ref"]).to_dict()
+        assert {k: record[k] for k in ("task", "library", "loader", "where", "revision")} == {
+            k: single[k] for k in ("task", "library", "loader", "where", "revision")
+        }
+    found = {r["ref"]: r for r in lines(report.read_text())}
+    assert sorted(found) == ["org/classifier", "org/mislabelled"]
+    assert found["org/classifier"]["pipeline_tag"] == {"hub": "text-generation", "files": "text-classification"}
+    assert found["org/classifier"]["decided_by"]["strategy"] == "config_architectures"
+    assert found["org/mislabelled"]["library_name"] == {"hub": "timm", "files": records[2]["library"]}
+    assert "disagreements with the Hub: 2" in err
+
+
+def test_hub_list_filters_and_limit(capsys, listing_hub):
+    code, out, _ = cli(capsys, "--hub-list", "--library", "transformers", "--limit", "3", "--no-trace")
+    assert code == 0
+    assert [r["ref"] for r in lines(out)] == ["elsewhere/bert", "org/bert", "org/classifier"]
+    code, out, _ = cli(capsys, "--hub-list", "--search", "BERT", "--no-trace")
+    assert [r["ref"] for r in lines(out)] == ["elsewhere/bert", "org/bert"]
+
+
+def test_listing_waits_out_a_429_with_the_shared_backoff(listing_hub):
+    listing_hub.fail(429, path_contains="/api/models", headers={"Retry-After": "7"})
+    clock = [0.0]
+    backoff = Backoff(sleep=lambda s: clock.__setitem__(0, clock[0] + s), clock=lambda: clock[0])
+    repos = [r.ref for r in HubListing(author="org", backoff=backoff)]
+    assert repos == ["org/bert", "org/classifier", "org/mislabelled", "org/pipe", "org/st"]
+    assert backoff.waits == [7.0] and clock[0] >= 7.0
+
+
+def test_hub_requests_share_one_backoff_on_429(listing_hub, monkeypatch):
+    """Every 429 (after the network layer's own retries) pauses all Hub threads, then the repo is retried."""
+    listing_hub.fail(429, path_contains="/api/models/org/bert", headers={"Retry-After": "0"}, times=3)
+    clock = [0.0]
+    backoff = Backoff(sleep=lambda s: clock.__setitem__(0, clock[0] + s), clock=lambda: clock[0])
+    settings = Settings(shape="record", trace=False)
+    with Scheduler(settings, workers=2, backoff=backoff, local_pool=False) as scheduler:
+        results = [outcome for _, outcome in scheduler.run(Request(ref=f"org/{n}") for n in ("bert", "st"))]
+    assert [r.task for r in results] == ["fill-mask", "sentence-similarity"]
+    assert len(backoff.waits) == 1  # org/bert gave up after 3 answers of 429: one shared pause, then it passed
+    assert listing_hub.count("api") == 5  # 3 refused + 1 for org/bert, 1 for org/st
+
+
+def test_cache_resolves_every_snapshot_offline_by_repo_and_revision(capsys, listing_hub, tmp_path):
+    cache = tmp_path / "hf" / "hub"
+    shas = {}
+    for repo in ("org/bert", "org/classifier", "org/pipe"):
+        name = "model_index.json" if repo == "org/pipe" else "config.json"
+        path = hf_hub_download(repo, name, endpoint=listing_hub.url, cache_dir=cache)
+        shas[repo] = Path(path).parent.name
+    listing_hub.reset_requests()
+    code, out, err = cli(capsys, "--cache", "--offline", "--no-trace")
+    records = lines(out)
+    assert code == 0, err
+    assert [r["ref"] for r in records] == [f"{repo}@{sha}" for repo, sha in sorted(shas.items())]
+    assert [r["task"] for r in records] == ["fill-mask", "text-classification", "text-to-image"]
+    assert all(r["source"] == "cache" and r["revision"] == shas[r["ref"].split("@")[0]] for r in records)
+    assert listing_hub.requests == []
