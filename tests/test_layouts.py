@@ -315,7 +315,8 @@ def test_peft_adapter_without_task_type(tmp_path, r):
     adapter = {"peft_type": "LORA", "task_type": None, "base_model_name_or_path": "google/vit-base-patch16-224"}
     folder = write(tmp_path, {"adapter_config.json": adapter, "adapter_model.bin": WEIGHTS})
     result = r.resolve(folder)
-    assert (result.library, result.task, result.strategy) == ("peft", "feature-extraction", "library_default")
+    assert (result.library, result.task, result.strategy) == ("peft", "feature-extraction", "layouts")
+    assert result.specificity == "default"
     assert result.framework == "pt"
     recorded = {**adapter, "auto_mapping": {"base_model_class": "ViTForImageClassification"}}
     assert r.resolve_evidence({"documents": {"adapter_config.json": recorded}}).task == "image-classification"

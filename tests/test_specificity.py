@@ -49,5 +49,7 @@ def test_a_specific_rule_keeps_its_answer_and_records_the_hub_disagreement(resol
 
 
 def test_the_library_default_gives_way_too(resolver_):
-    result = resolver_.resolve_evidence({"files": ["model.Q4_K_M.gguf"], "hub": {"pipeline_tag": "sentence-similarity"}})
+    result = resolver_.resolve_evidence(
+        {"files": ["model.Q4_K_M.gguf"], "hub": {"pipeline_tag": "sentence-similarity"}}
+    )
     assert result.task == "sentence-similarity"

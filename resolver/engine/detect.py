@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from resolver.conditions.language import Facts
 from resolver.engine.resolution import TraceRecord
 from resolver.errors import UnknownLibraryError
-from resolver.rulebook.compiled import CompiledRules, LoaderRule
+from resolver.rulebook.compiled import CompiledRules, LoaderRule, library_key
 
 if TYPE_CHECKING:
     from resolver.engine.state import State
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def normalize_library(rules: CompiledRules, name: str) -> str:
     """The rules' spelling of a library name (`sentence-transformers` -> sentence_transformers)."""
-    key = name.strip().lower().replace("-", "_")
+    key = library_key(name)
     if key in rules.libraries:
         return key
     import difflib
@@ -35,8 +35,13 @@ def detect_library(state: State, library: str | None) -> str | None:
         if detector.use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
             value = state.evidence.hub.get("library_name")
             if isinstance(value, str) and value:
-                name = value.strip().lower().replace("-", "_")
-                known = "" if name in rules.libraries else " (a library these rules know no tasks for)"
+                name = library_key(value)
+                if name in rules.libraries:
+                    known = ""
+                elif name in rules.hub_libraries:
+                    known = " (a library of the Hub's list; the Hub names no task for it)"
+                else:
+                    known = " (a library neither these rules nor the Hub's list know)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
         elif detector.when(state):

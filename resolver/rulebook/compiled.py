@@ -80,6 +80,7 @@ class LibraryDef:
     package: str | None
     default_loader: str | None
     where: str
+    tasks: tuple[str, ...] = ()  # what the Hub says the library serves
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +216,8 @@ class CompiledRules:
     synonyms: dict[str, tuple[str, str]] = field(default_factory=dict)  # alias -> (task, where)
     strip_suffixes: tuple[str, ...] = ()
     libraries: dict[str, LibraryDef] = field(default_factory=dict)
+    hub_libraries: frozenset[str] = frozenset()  # the Hub's library names, spelled as detection spells them
+    hub_libraries_source: str = ""
     library_detect: list[Detector] = field(default_factory=list)
     frameworks: list[Detector] = field(default_factory=list)
     exact: dict[str, tuple[str, str]] = field(default_factory=dict)  # class -> (task, where)
@@ -347,14 +350,28 @@ def _compile_tasks(rules: CompiledRules, doc: RuleDoc) -> None:
 def _compile_libraries(rules: CompiledRules, doc: RuleDoc, new_detectors: list[Detector]) -> None:
     for name, spec in (doc.data.get("libraries") or {}).items():
         rules.libraries[name] = LibraryDef(
-            name, spec["default_task"], spec.get("package"), spec.get("default_loader"), doc.where("libraries", name)
+            name,
+            spec["default_task"],
+            spec.get("package"),
+            spec.get("default_loader"),
+            doc.where("libraries", name),
+            tuple(spec.get("tasks") or ()),
         )
+    hub = doc.data.get("hub_libraries")
+    if hub:
+        rules.hub_libraries = frozenset(library_key(name) for name in hub["names"])
+        rules.hub_libraries_source = hub.get("source", "")
     for index, entry in enumerate(doc.data.get("detect") or ()):
         where = doc.where("detect", index)
         if "use" in entry:
             new_detectors.append(Detector(None, None, where, use=entry["use"], needs=(frozenset({HUB}),)))
         else:
             new_detectors.append(_detector(entry["library"], entry["when"], where))
+
+
+def library_key(name: str) -> str:
+    """A library name as the rules spell it: lower case, `_` for `-` (the Hub's `sentence-transformers`)."""
+    return name.strip().lower().replace("-", "_")
 
 
 def _compile_architectures(rules: CompiledRules, doc: RuleDoc) -> None:

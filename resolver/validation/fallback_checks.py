@@ -64,7 +64,8 @@ def check_unused(ctx: Context) -> Iterator[Finding]:
     loaded = {library for task in rules.tasks.values() for library in task.loaders}
     for doc in ctx.of_kind("libraries"):
         for name, spec in (doc.data.get("libraries") or {}).items():
-            if name not in detected and name not in loaded and not spec.get("default_loader"):
+            # a library with the Hub's tasks is selected by the Hub's library_name: it is used
+            if name not in detected and name not in loaded and not spec.get("default_loader") and not spec.get("tasks"):
                 yield finding(
                     doc,
                     ("libraries", name),

@@ -23,6 +23,10 @@ def task_references(doc: RuleDoc) -> Iterator[tuple[tuple, str]]:
                     for entry, task in value.items():
                         if isinstance(task, str):
                             yield (*path, key, entry), task
+                elif key == "tasks" and isinstance(value, list) and path[:1] == ("libraries",):
+                    for index, task in enumerate(value):
+                        if isinstance(task, str):
+                            yield (*path, key, index), task
                 elif key == "exact" and isinstance(value, dict) and not path:
                     for entry, task in value.items():
                         if isinstance(task, str):
