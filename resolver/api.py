@@ -203,15 +203,18 @@ class Resolver:
         cache_dir: str | os.PathLike | None = None,
         timeout: float | None = None,
         verbose: bool = False,
+        vocab: str | None = None,
     ) -> Resolution:
         """Say which task, library, framework and loader class a model reference has, and why.
 
         Hub references: `timeout` bounds everything asked of the Hub, retries included (seconds;
         default $TASK_RESOLVER_HUB_TIMEOUT, else 30), after which the cache answers if it has the model,
         else HubTimeout; `verbose` lets huggingface_hub's retry messages through to stderr.
+        `vocab`: spell the task as that vocabulary does ("optimum", "pipeline"; default "hub"),
+        see resolver.compat.vocabulary.
         """
         canonical = self.normalize_task(task) if task is not None else None
-        if isinstance(ref, type):  # a model class: no option applies, skip the general dispatch
+        if isinstance(ref, type) and vocab is None:  # a model class: no option applies, skip the general dispatch
             return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
         try:
             evidence = self.evidence(
@@ -228,7 +231,12 @@ class Resolver:
             if canonical is None:
                 raise
             evidence = Evidence(source="hub", ref=str(ref), notes=(f"{error.message}; resolved with the task given",))
-        return resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
+        resolution = resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
+        if vocab is not None:
+            from resolver.compat.vocabulary import in_vocabulary
+
+            return in_vocabulary(resolution, vocab, evidence, self.rules)
+        return resolution
 
     def infer_task(
         self,

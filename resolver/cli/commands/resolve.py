@@ -33,6 +33,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="show the Hub client's retries and back-offs on stderr")
     parser.add_argument("--json", action="store_true", help="machine-readable output (includes the trace)")
+    parser.add_argument(
+        "--vocab",
+        metavar="NAME",
+        help="spell the task as this vocabulary does: hub (default), optimum (its exporters' --task), "
+        "pipeline (transformers.pipeline())",
+    )
+    parser.add_argument(
+        "--field",
+        metavar="NAME",
+        help="print only this field of the resolution (task, library, loader, ...), for shell use",
+    )
     parser.add_argument("--explain", action="store_true", help="show every rule consulted, with its file:line")
     parser.add_argument(
         "--load", action="store_true", help="also load the model (needs the `load` extra) and print its class and size"
@@ -58,8 +69,13 @@ def _seconds(text: str) -> float:
 
 def render(resolution: Resolution) -> str:
     """The human-readable summary."""
+    hub_task = getattr(resolution, "hub_task", None)
+    task = resolution.task
+    if hub_task and getattr(resolution, "vocabulary", None):
+        hub = f"; the Hub's name: {hub_task}" if hub_task != task else ""
+        task = f"{task} ({resolution.vocabulary} vocabulary{hub})"  # type: ignore[attr-defined]
     rows = [
-        ("task", resolution.task),
+        ("task", task),
         ("library", resolution.library or "unknown"),
         ("framework", _frameworks(resolution)),
         ("loader", resolution.loader or "-"),
@@ -81,6 +97,24 @@ def render(resolution: Resolution) -> str:
     if others:
         rows.append(("other answers", ", ".join(others)))
     return "\n".join(f"{label + ':':<15}{value}" for label, value in rows)
+
+
+def print_field(resolution: Resolution, name: str) -> int:
+    """`--field NAME`: the field alone on stdout (JSON for lists and mappings); 1 when it is empty."""
+    import json
+
+    from resolver.errors import TaskResolverError
+
+    data = resolution.to_dict()
+    key = name.strip().replace("-", "_")
+    if key not in data:
+        raise TaskResolverError(f"no field {name!r} in a resolution", hint=f"fields: {', '.join(sorted(data))}")
+    value = data[key]
+    if value is None or value == "" or value == [] or value == {}:
+        print(f"{key}: none for {resolution.ref or 'this model'}", file=sys.stderr)
+        return 1
+    print(value if isinstance(value, str) else json.dumps(value, default=str))
+    return 0
 
 
 def _frameworks(resolution: Resolution) -> str:
@@ -105,7 +139,10 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         timeout=args.timeout,
         verbose=args.verbose,
+        vocab=args.vocab,
     )
+    if args.field:
+        return print_field(resolution, args.field)
     loaded = None
     if args.trust_remote_code and not args.load:
         print(
