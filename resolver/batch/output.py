@@ -16,6 +16,8 @@ from typing import IO, Any
 from resolver.batch.requests import echo_key
 from resolver.batch.worker import CSV_COLUMNS, Outcome
 
+FLUSH_LINES = 256  # lines ready together go out in one write, at most this many
+
 
 def header(shape: str) -> str:
     """The CSV header line ("" for JSON lines)."""
@@ -65,6 +67,7 @@ class Output:
 
     def __init__(self, path: str | os.PathLike | None, shape: str, *, append: bool = False) -> None:
         self.path = path
+        self.pending: list[str] = []
         if path is None or os.fspath(path) == "-":
             self.stream: IO[str] = sys.stdout
             self.owned = False
@@ -76,12 +79,24 @@ class Output:
         if fresh and shape == "csv":
             self.write(header(shape))
 
-    def write(self, line: str) -> None:
+    def write(self, line: str, *, more: bool = False) -> None:
+        """Write a whole line; `more`: others are ready too, so this one may wait for them (at most
+        FLUSH_LINES lines), to go out in one write. A line is never written in pieces, and what is
+        written is flushed at once, so a killed run leaves only whole lines (or, if killed inside
+        the write itself, a last line that --resume cuts off and does again)."""
         if line:
-            self.stream.write(line)
+            self.pending.append(line)
+        if self.pending and (not more or len(self.pending) >= FLUSH_LINES):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write("".join(self.pending))
             self.stream.flush()
+            self.pending.clear()
 
     def close(self) -> None:
+        self.flush()
         if self.owned:
             self.stream.close()
 

@@ -54,9 +54,10 @@ class Request:
 
     def is_local(self) -> bool:
         """A folder on this machine, or a cache snapshot read offline: no network, worth a process."""
-        if self.error is not None:
+        if self.error is not None or self.offline:
             return True
-        return bool(self.offline) or os.path.exists(os.path.expanduser(self.ref))
+        # only what could be a repo id needs a look at the disk ("/data/m", "./m" cannot be one)
+        return not _repo_like(self.ref) or os.path.exists(os.path.expanduser(self.ref))
 
 
 def echo_key(echo: Mapping[str, Any] | None) -> str:

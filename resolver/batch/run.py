@@ -205,6 +205,7 @@ class Scheduler:
     def run(self, requests: Iterable[Request]) -> Iterator[tuple[Request, Outcome]]:
         """Every request's outcome, in input order; at most `window` requests are in flight."""
         pending: deque[_Slot] = deque()
+        self._pending = pending
         open_chunk: _Chunk | None = None
         for request in requests:
             if request.error is not None:
@@ -230,6 +231,11 @@ class Scheduler:
             self._submit(open_chunk)
         while pending:
             yield self._take(pending)
+
+    def ready(self) -> bool:
+        """True when the next outcome of the running `run()` can be had without waiting."""
+        pending = getattr(self, "_pending", None)
+        return bool(pending) and self._ready(pending[0])
 
     def _submit(self, chunk: _Chunk) -> None:
         if self.workers > 1 and chunk.future is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from resolver.cli.common import add_rules_option
@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
             ) as scheduler:
                 markers = _markers(settings)
                 requests = _skipping(requests_of(args, markers, backoff), done, summary)
-                _drain(scheduler.run(requests), output, report, summary, progress)
+                _drain(scheduler.run(requests), output, report, summary, progress, ready=scheduler.ready)
     finally:
         output.close()
         if report is not None:
@@ -232,9 +232,13 @@ def _drain(
     report: Output | None,
     summary: Summary,
     progress: Progress,
+    *,
+    ready: Callable[[], bool] | None = None,
 ) -> None:
+    """Write every outcome as it comes; lines already waiting behind it go out in the same write."""
     for count, (_request, outcome) in enumerate(stream, 1):
-        output.write(outcome.value)
+        more = ready() if ready is not None else False
+        output.write(outcome.value, more=more)
         if report is not None and outcome.disagreement:
             report.write(outcome.disagreement)
         summary.add(outcome)

@@ -1,0 +1,183 @@
+"""Batch resolution: per-folder cost against the floor, 1 vs 2 workers, peak memory, Dask per worker.
+
+On N model folders made for the run (config.json of a few architectures, a weight file name):
+- floor: `os.listdir` + `json.load` of config.json, per folder, in this process;
+- in-process loop: `Resolver().resolve(folder)` per folder, in this process;
+- resolve_many(workers=1): the same through the batch scheduler (in this process, no pool);
+- `task-resolver batch FILE -o OUT --workers 1|2` in a fresh process (JSON lines with the trace, the
+  way users run it), its start-up (a one-folder batch) reported and subtracted for the per-folder cost;
+- peak RSS of the batch process at N and at N/10 (streaming: it should not grow with N);
+- Dask: a LocalCluster of 1 and 2 worker processes on the loopback: start-up, the first partition
+  (each worker's Resolver), per-folder cost, each worker's peak RSS.
+Run: `python bench/batch.py --folders 10000 --runs 3` prints JSON (docs/batch.md has a run's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, child_env, resolver_command, spawn  # noqa: E402
+
+CONFIGS = [
+    {"architectures": ["BertForMaskedLM"], "model_type": "bert"},
+    {"architectures": ["DistilBertForSequenceClassification"], "model_type": "distilbert"},
+    {"architectures": ["LlamaForCausalLM"], "model_type": "llama"},
+    {"architectures": ["WhisperForConditionalGeneration"], "model_type": "whisper", "num_mel_bins": 80},
+    {"architectures": ["ViTForImageClassification"], "model_type": "vit"},
+]
+
+
+def make_folders(root: Path, count: int) -> list[str]:
+    folders = []
+    for i in range(count):
+        folder = root / f"{i // 1000:03d}" / f"model-{i:06d}"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(json.dumps(CONFIGS[i % len(CONFIGS)]))
+        (folder / ("model.safetensors" if i % 2 else "pytorch_model.bin")).write_bytes(b"")
+        folders.append(str(folder))
+    return folders
+
+
+def floor(folders: list[str]) -> float:
+    start = time.perf_counter()
+    for folder in folders:
+        os.listdir(folder)
+        with open(os.path.join(folder, "config.json"), encoding="utf-8") as handle:
+            json.load(handle)
+    return time.perf_counter() - start
+
+
+def in_process(folders: list[str]) -> float:
+    from resolver.api import Resolver
+
+    resolver = Resolver()
+    resolver.rules  # noqa: B018 - compiled outside the timed region
+    start = time.perf_counter()
+    for folder in folders:
+        resolver.resolve(folder)
+    return time.perf_counter() - start
+
+
+def many(folders: list[str]) -> float:
+    import resolver
+
+    list(resolver.resolve_many(folders[:10], workers=1))  # rules compiled outside the timed region
+    start = time.perf_counter()
+    for _ in resolver.resolve_many(folders, workers=1):
+        pass
+    return time.perf_counter() - start
+
+
+def batch_cli(refs: Path, out: Path, workers: int) -> Any:
+    command = [*resolver_command(), "batch", str(refs), "-o", str(out), "--workers", str(workers), "--quiet"]
+    return spawn(command, child_env(), cwd=ROOT)
+
+
+def dask_figures(folders: list[str], workers: int) -> dict[str, Any]:
+    import resource
+
+    from distributed import Client
+
+    import resolver.dask as rdask
+    from resolver.batch.requests import Request
+    from resolver.batch.worker import Settings
+
+    settings = Settings(shape="json")
+    start = time.perf_counter()
+    cluster = rdask.local_cluster(workers)
+    client = Client(cluster)
+    client.wait_for_workers(workers)
+    started = time.perf_counter() - start
+    first = time.perf_counter()
+    list(rdask.run_on_dask([Request(ref=f) for f in folders[: workers * 4]], settings, client=client, partition=4))
+    first_partition = time.perf_counter() - first
+    timed = time.perf_counter()
+    count = sum(1 for _ in rdask.run_on_dask((Request(ref=f) for f in folders), settings, client=client))
+    elapsed = time.perf_counter() - timed
+    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    client.close()
+    cluster.close()
+    return {
+        "workers": workers,
+        "cluster_start_s": round(started, 2),
+        "first_partitions_s": round(first_partition, 3),
+        "per_folder_us": round(1e6 * elapsed / count, 1),
+        "worker_peak_mib": sorted(peaks.values()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folders", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-dask", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        root = Path(tmp)
+        folders = make_folders(root / "models", args.folders)
+        refs = root / "refs.txt"
+        refs.write_text("".join(f + "\n" for f in folders))
+        small = root / "small.txt"
+        small.write_text("".join(f + "\n" for f in folders[: max(1, args.folders // 10)]))
+        one = root / "one.txt"
+        one.write_text(folders[0] + "\n")
+        out = root / "out.jsonl"
+        floor(folders)  # warm the OS file cache
+        timings: dict[str, list[float]] = {"floor": [], "in_process": [], "resolve_many_1": []}
+        cli: dict[str, list[Any]] = {"start": [], "w1": [], "w2": [], "small": []}
+        for _ in range(args.runs):  # interleaved: every variant sees the same machine load
+            timings["floor"].append(floor(folders))
+            timings["in_process"].append(in_process(folders))
+            timings["resolve_many_1"].append(many(folders))
+            cli["start"].append(batch_cli(one, out, 1))
+            cli["w1"].append(batch_cli(refs, out, 1))
+            cli["w2"].append(batch_cli(refs, out, 2))
+            cli["small"].append(batch_cli(small, out, 1))
+        assert len(out.read_text().splitlines()) == len(small.read_text().splitlines())
+        n = args.folders
+        per = {name: 1e6 * statistics.median(values) / n for name, values in timings.items()}
+        start = statistics.median(s.seconds for s in cli["start"])
+        w1 = statistics.median(s.seconds for s in cli["w1"])
+        w2 = statistics.median(s.seconds for s in cli["w2"])
+        per["batch_cli_1"] = 1e6 * (w1 - start) / n
+        per["batch_cli_2"] = 1e6 * (w2 - start) / n
+        figures: dict[str, Any] = {
+            "folders": n,
+            "cpus": os.cpu_count(),
+            "per_folder_us": {k: round(v, 1) for k, v in per.items()},
+            "ratios": {
+                "in_process / floor": round(per["in_process"] / per["floor"], 2),
+                "resolve_many(workers=1) / in_process": round(per["resolve_many_1"] / per["in_process"], 2),
+                "batch --workers 1 / in_process": round(per["batch_cli_1"] / per["in_process"], 2),
+                "batch --workers 1 / floor": round(per["batch_cli_1"] / per["floor"], 2),
+                "batch speed-up 2 workers vs 1": round(per["batch_cli_1"] / per["batch_cli_2"], 2),
+            },
+            "batch_cli_wall_s": {"start_up": round(start, 3), "workers_1": round(w1, 2), "workers_2": round(w2, 2)},
+            "peak_mib": {
+                f"batch --workers 1, {n // 10} folders": round(statistics.median(s.peak_kib for s in cli["small"]) / 1024, 1),
+                f"batch --workers 1, {n} folders": round(statistics.median(s.peak_kib for s in cli["w1"]) / 1024, 1),
+                f"batch --workers 2, {n} folders (largest process)": round(
+                    statistics.median(s.peak_kib for s in cli["w2"]) / 1024, 1
+                ),
+            },
+        }
+        if not args.no_dask:
+            try:
+                figures["dask"] = [dask_figures(folders, workers) for workers in (1, 2)]
+            except ImportError as exc:
+                figures["dask"] = f"not measured: {exc}"
+    json.dump(figures, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
