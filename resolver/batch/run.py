@@ -234,8 +234,8 @@ class Scheduler:
 
     def ready(self) -> bool:
         """True when the next outcome of the running `run()` can be had without waiting."""
-        pending = getattr(self, "_pending", None)
-        return bool(pending) and self._ready(pending[0])
+        pending: deque[_Slot] | None = getattr(self, "_pending", None)
+        return pending is not None and len(pending) > 0 and self._ready(pending[0])
 
     def _submit(self, chunk: _Chunk) -> None:
         if self.workers > 1 and chunk.future is None:
