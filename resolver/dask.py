@@ -32,6 +32,7 @@ from resolver.batch.worker import Outcome, Settings, run_request
 PARTITION = 256  # requests per partition (one task) in run_on_dask
 COLUMNS = ("ref", "task", "library", "framework", "loader", "strategy", "where", "error_type", "error_message")
 
+PROFILER_OFF = {"distributed.worker.profile.enabled": False}
 _BACKOFF = Backoff()  # one per worker process: its Hub requests wait out the same 429 pause
 
 
@@ -88,19 +89,23 @@ def _frame_partition(series: Any, settings: Settings) -> Any:
 
 def local_cluster(workers: int | None = None, *, processes: bool = True) -> Any:
     """A LocalCluster on the loopback (127.0.0.1, no dashboard): `workers` processes of one thread each."""
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=workers or default_workers(),
-        threads_per_worker=1,
-        processes=processes,
-        protocol="tcp",  # threads too (processes=False): over TCP on the loopback, not in-process queues
-        host="127.0.0.1",
-        dashboard_address=None,
-        # the scheduler's HTTP server (health, metrics) on a free loopback port, no dashboard
-        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-        silence_logs=40,
-    )
+    # distributed's statistical profiler samples every worker thread's stack every 10 ms, holding the GIL:
+    # it costs a batch of tiny tasks about a third of its time (docs/batch.md); off for the cluster we start
+    with dask.config.set(PROFILER_OFF):
+        return LocalCluster(
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,
+            processes=processes,
+            protocol="tcp",  # threads too (processes=False): over TCP on the loopback, not in-process queues
+            host="127.0.0.1",
+            dashboard_address=None,
+            # the scheduler's HTTP server (health, metrics) on a free loopback port, no dashboard
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+            silence_logs=40,
+        )
 
 
 def run_on_dask(

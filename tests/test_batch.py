@@ -327,3 +327,24 @@ def test_cache_resolves_every_snapshot_offline_by_repo_and_revision(capsys, list
     assert [r["task"] for r in records] == ["fill-mask", "text-classification", "text-to-image"]
     assert all(r["source"] == "cache" and r["revision"] == shas[r["ref"].split("@")[0]] for r in records)
     assert listing_hub.requests == []
+
+
+def test_progress_bar_only_on_a_tty_and_the_summary_counts():
+    import io
+
+    from resolver.batch.output import Progress, Summary
+    from resolver.batch.worker import Outcome
+
+    quiet = io.StringIO()  # not a TTY: nothing drawn
+    Progress(quiet, 10).update(5, 1, final=True)
+    assert quiet.getvalue() == ""
+    shown = io.StringIO()
+    Progress(shown, 10, enabled=True).update(5, 1, final=True)
+    assert "5/10 (50%)" in shown.getvalue() and "/s" in shown.getvalue() and "ETA" in shown.getvalue()
+    assert "errors: 1" in shown.getvalue()
+    summary = Summary()
+    summary.add(Outcome(None, task="fill-mask", library="transformers", framework="pt"))
+    summary.add(Outcome(None, error_type="EvidenceError"))
+    assert summary.as_dict()["by_task"] == {"fill-mask": 1} and summary.as_dict()["errors_by_type"] == {
+        "EvidenceError": 1
+    }
