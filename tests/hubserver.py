@@ -597,6 +597,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Request handler delegating to the owning HubServer."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall each
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -21,17 +21,20 @@ workers unless `verbose`. Nothing here imports huggingface_hub at module import 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from resolver.errors import TaskResolverError
-from resolver.evidence.hub.errors import HubTimeout
+from resolver.evidence.hub.errors import HubTimeout, HubUnavailable, RateLimited
 
 DEFAULT_TIMEOUT = 30.0  # seconds, all requests and retries of one resolution included
 TIMEOUT_ENV = "TASK_RESOLVER_HUB_TIMEOUT"
@@ -64,6 +67,23 @@ def hub_timeout(timeout: float | None = None) -> float:
     except ValueError:
         return DEFAULT_TIMEOUT
     return seconds if seconds > 0 and math.isfinite(seconds) else DEFAULT_TIMEOUT
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 class Deadline:
@@ -158,6 +178,20 @@ class _Call:
     def error(self) -> HubTimeout:
         return self.deadline.timeout_error(self.what, repo_id=self.repo_id, endpoint=self.endpoint)
 
+    def refusal(self, status: int, wait: float) -> HubUnavailable:
+        """A 429/503 whose Retry-After reaches past the deadline: no point waiting for it."""
+        kind = RateLimited if status == 429 else HubUnavailable
+        return kind(
+            f"the Hub at {self.endpoint} asks to wait {wait:.0f} s (HTTP {status}, retry after {wait:.0f} s) "
+            f"while fetching {self.what}: more than the {max(self.deadline.remaining(), 0):.1f} s left "
+            f"of the {self.deadline.seconds:g} s Hub deadline",
+            repo_id=self.repo_id,
+            status=status,
+            hint="wait a little and retry; a token (--token / $HF_TOKEN) raises the limit"
+            if status == 429
+            else "retry later",
+        )
+
     def tracer(self, request: Any, chained: Any) -> Callable[[str, dict], None]:
         """httpcore's `trace` callback for one request: remembers its socket while its response is open."""
         key = id(request)
@@ -231,17 +265,31 @@ def _on_request(request: Any) -> None:
 
 def _on_response(response: Any) -> None:
     call = current_call()
-    if call is not None:
-        response.stream = _deadline_stream(response.stream, call)
+    if call is None:
+        return
+    if response.status_code in (429, 503):
+        wait = retry_after_seconds(response.headers.get("retry-after"))
+        if wait is not None and wait >= call.deadline.remaining():
+            raise call.refusal(response.status_code, wait)  # huggingface_hub would sleep it out: give up now
+    response.stream = _deadline_stream(response.stream, call)
+
+
+def http_module() -> Any:
+    """The HTTP library huggingface_hub uses: httpx2 (2.x), httpx (1.x)."""
+    try:
+        return importlib.import_module("httpx2")
+    except ImportError:  # pragma: no cover - huggingface_hub 1.x
+        return importlib.import_module("httpx")
 
 
 def _deadline_stream(stream: Any, call: _Call) -> Any:
-    import httpx2 as http
+    http = http_module()
+    base: Any = http.SyncByteStream  # httpx checks isinstance(response.stream, SyncByteStream)
 
-    class DeadlineStream(http.SyncByteStream):
+    class DeadlineStream(base):
         """The body, checked against the deadline before each chunk is handed on (a trickle cannot outlast it)."""
 
-        def __iter__(self):  # type: ignore[override]
+        def __iter__(self) -> Iterator[bytes]:
             chunks = iter(stream)
             while True:
                 try:

@@ -14,13 +14,17 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from resolver.evidence.hub.deadline import Deadline, hf_session, install_log_filter
+from resolver.evidence.hub.deadline import (
+    Deadline,
+    hf_session,
+    http_module,
+    install_log_filter,
+    retry_after_seconds,
+)
 from resolver.evidence.hub.errors import (
     GatedRepo,
     HubError,
@@ -73,31 +77,6 @@ class _Retryable(Exception):
         self.delay = delay  # None: give up now
 
 
-def _http():
-    try:
-        import httpx2 as http
-    except ImportError:  # pragma: no cover - older huggingface_hub releases use httpx
-        import httpx as http
-    return http
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value.strip()))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
 # ------------------------------------------------------------------ error mapping
 
 
@@ -120,13 +99,15 @@ def map_hf_error(
         RevisionNotFoundError,
     )
 
-    http = _http()
+    http = http_module()
     page = f"{settings.endpoint}/{repo_id}"
     rev = revision or "main"
     if isinstance(exc, OfflineModeIsEnabled):
         return OfflineNoCache("offline mode is enabled (HF_HUB_OFFLINE)", repo_id=repo_id)
     if isinstance(exc, http.TimeoutException):
-        error = HubTimeout(f"the Hub at {settings.endpoint} did not answer in time about {repo_id}", repo_id=repo_id)
+        error: HubError = HubTimeout(
+            f"the Hub at {settings.endpoint} did not answer in time about {repo_id}", repo_id=repo_id
+        )
         return _Retryable(error, policy.backoff(attempt))
     if isinstance(exc, (http.TransportError, ConnectionError)):
         error = HubUnavailable(

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -38,9 +38,9 @@ _TRUE = {"1", "on", "yes", "true"}
 _MEMO: dict[tuple[str, str, str], dict[str, Any]] = {}  # (metadata dir, repo id, sha) -> record
 
 
-def is_commit_sha(revision: str | None) -> bool:
+def is_commit_sha(revision: str | None) -> TypeGuard[str]:
     """True for a full 40-hex commit sha (the only kind of revision that cannot move)."""
-    return bool(revision) and bool(_SHA.match(revision))
+    return revision is not None and bool(_SHA.match(revision))
 
 
 def _env_flag(name: str) -> bool:
