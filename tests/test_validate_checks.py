@@ -330,7 +330,7 @@ def test_fallback_without_a_strategy_leaves_its_rules_unused(tmp_path):
     assert checks(report) == ["pack-override"]  # the shipped layouts/architectures files are not reported on
     full = validate([shipped_rules_dir(), rules])  # the shipped rules as a reviewed pack, then this one
     unused = [f.file for f in full.findings if f.check == "unused-definition"]
-    assert unused == ["rules/architectures.yaml", "rules/layouts.yaml"]
+    assert unused == ["rules/architectures.yaml", "rules/layouts.yaml", "rules/model_types.yaml"]
 
 
 def test_duplicates_across_files_of_one_pack(tmp_path):
