@@ -173,6 +173,10 @@ class HubListing:
         self.author, self.library, self.search, self.limit = author, library, search, limit
         self.token = token
         self.cache_dir = cache_dir
+        if backoff is None:
+            from resolver.batch.run import Backoff
+
+            backoff = Backoff()
         self.backoff = backoff
         self.attempts = attempts
         self.pages = 0  # requests made, for the summary
@@ -235,12 +239,11 @@ class HubListing:
         attempt = 0
         while True:
             attempt += 1
-            if self.backoff is not None:
-                self.backoff.wait()
+            self.backoff.wait()
             self.pages += 1
             try:
                 response = get_session().get(url, params=params, headers=headers, timeout=30.0)
-                if response.status_code == 429 and attempt < self.attempts and self.backoff is not None:
+                if response.status_code == 429 and attempt < self.attempts:
                     self.backoff.hit(retry_after_seconds(response.headers.get("retry-after")), attempt)
                     continue
                 hf_raise_for_status(response)
@@ -253,8 +256,7 @@ class HubListing:
                     raise mapped from exc
                 if attempt >= self.attempts or mapped.delay is None:
                     raise mapped.error from exc
-                if self.backoff is not None:
-                    self.backoff.hit(mapped.delay, attempt)
+                self.backoff.hit(mapped.delay, attempt)
 
     def _request(self, item: Any, settings: Any) -> Request:
         from resolver.evidence.hub.errors import HubError

@@ -170,9 +170,12 @@ def run(args: argparse.Namespace) -> int:
     summary = Summary()
     backoff = Backoff()
     progress = Progress(sys.stderr, _total(args) if sys.stderr.isatty() else None)
-    done = answered(args.output, args.output_format) if args.resume else None
-    output = Output(args.output, args.output_format, append=bool(args.resume))
-    report = Output(args.disagreements, "json", append=bool(args.resume)) if args.disagreements else None
+    try:
+        done = answered(args.output, args.output_format) if args.resume else None
+        output = Output(args.output, args.output_format, append=bool(args.resume))
+        report = Output(args.disagreements, "json", append=bool(args.resume)) if args.disagreements else None
+    except OSError as exc:
+        raise _usage(f"cannot write {exc.filename}: {exc.strerror or exc}", "pass a file path you can write") from None
     try:
         if args.engine == "dask":
             from resolver.dask import run_on_dask
