@@ -163,7 +163,9 @@ def main() -> None:
             },
             "batch_cli_wall_s": {"start_up": round(start, 3), "workers_1": round(w1, 2), "workers_2": round(w2, 2)},
             "peak_mib": {
-                f"batch --workers 1, {n // 10} folders": round(statistics.median(s.peak_kib for s in cli["small"]) / 1024, 1),
+                f"batch --workers 1, {n // 10} folders": round(
+                    statistics.median(s.peak_kib for s in cli["small"]) / 1024, 1
+                ),
                 f"batch --workers 1, {n} folders": round(statistics.median(s.peak_kib for s in cli["w1"]) / 1024, 1),
                 f"batch --workers 2, {n} folders (largest process)": round(
                     statistics.median(s.peak_kib for s in cli["w2"]) / 1024, 1

@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "check rule files: schema, tasks, synonyms, shadowed patterns, examples",
     ),
     "sync": ("resolver.cli.commands.sync", "regenerate the generated architecture table from the installed libraries"),
-    "batch": ("resolver.cli.commands.batch", "resolve many references (files, --scan, --cache, --hub-list) into JSON lines"),
+    "batch": ("resolver.cli.commands.batch", "resolve many references (files, --scan, --cache, --hub-list)"),
 }
 
 
