@@ -33,6 +33,7 @@ __all__ = [
     "load_model",
     "model_class_for_task",
     "normalize_task",
+    "pipeline",
     "resolve",
     "resolve_many",
     "tasks",
@@ -101,6 +102,16 @@ def load_model(ref: Any, task: str | None = None, **kwargs: Any) -> Any:
     from resolver.api import load_model as _load_model
 
     return _load_model(ref, task=task, **kwargs)
+
+
+def pipeline(ref: Any, task: str | None = None, **kwargs: Any) -> Any:
+    """A ready-to-call object for `ref`: transformers.pipeline() for the resolved task and class, or the
+    sentence-transformers / diffusers object; works for local folders and offline caches. Resolve, load
+    (dtype, device, trust_remote_code) and pipeline() options may be mixed; see resolver.compat.pipeline.
+    """
+    from resolver.compat.pipeline import pipeline as _pipeline
+
+    return _pipeline(ref, task, **kwargs)
 
 
 def __getattr__(name: str) -> Any:
