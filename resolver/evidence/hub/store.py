@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 from urllib.parse import quote
+
+from resolver.support.files import read_regular_file
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 RECORD_FORMAT = 1
@@ -112,7 +113,7 @@ def cached_commit(settings: HubSettings, repo_id: str, revision: str) -> str | N
         settings.cache_dir / repo_folder(repo_id) / "refs" / revision,
     ):
         try:
-            sha = read_regular(path, 1024).decode("utf-8").strip()
+            sha = read_regular_file(path, 1024).decode("utf-8").strip()
             mtime = path.stat().st_mtime
         except (OSError, ValueError):
             continue
@@ -145,7 +146,7 @@ def read_record(settings: HubSettings, repo_id: str, sha: str) -> tuple[dict[str
         return record, None
     path = _record_path(settings, repo_id, sha)
     try:
-        record = json.loads(read_regular(path, MAX_RECORD_BYTES))
+        record = json.loads(read_regular_file(path, MAX_RECORD_BYTES))
     except FileNotFoundError:
         return None, None
     except (OSError, ValueError, RecursionError) as exc:  # unreadable, not a file, too large, not UTF-8 JSON
@@ -204,31 +205,6 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return type(value).__name__
-
-
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes; OSError for anything else (a FIFO never blocks)."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path} is not a regular file")
-        if info.st_size > limit:
-            raise OSError(f"{path} is larger than {limit:,} bytes")
-        chunks: list[bytes] = []
-        left = limit + 1  # one byte more than allowed tells a file that grew while being read
-        while left > 0:
-            chunk = os.read(descriptor, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            raise OSError(f"{path} is larger than {limit:,} bytes")
-        return data
-    finally:
-        os.close(descriptor)
 
 
 def save_record(settings: HubSettings, repo_id: str, record: dict[str, Any], revision: str | None) -> None:
