@@ -99,7 +99,7 @@ def hub_metadata(case: dict[str, Any]) -> dict[str, Any]:
 EVAL_FILES = ("realworld.jsonl", "realworld-more.jsonl", "realworld-extra.jsonl")
 
 
-def iter_cases(directory: str | Path, names: tuple[str, ...] = EVAL_FILES) -> Iterator[tuple[str, dict[str, Any]]]:
+def iter_cases(directory: str | Path, names: tuple[str, ...] = EVAL_FILES[:2]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(file name, case) for every case of the named files that exist in `directory`."""
     for name in names:
         path = Path(directory) / name

@@ -13,12 +13,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realworld_cases import accepted, has_local_evidence, hub_metadata, iter_cases, repo_files, write_folder
+from realworld_cases import (
+    EVAL_FILES,
+    accepted,
+    has_local_evidence,
+    hub_metadata,
+    iter_cases,
+    repo_files,
+    write_folder,
+)
 
 from resolver.api import Resolver
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realworld"
-CASES = {case["id"]: case for _, case in iter_cases(FIXTURES)}
+CASES = {case["id"]: case for _, case in iter_cases(FIXTURES, EVAL_FILES)}
 
 # id -> why no general rule can answer it from the case's evidence
 KNOWN_MISSES = {

@@ -172,9 +172,9 @@ def _class(spec: Mapping[str, Any]) -> Predicate:
     name_match = compile_matcher(spec["name"]) if "name" in spec else None
     module_match = compile_matcher(spec["module"]) if "module" in spec else None
     # quick tests on the joined names / modules: necessary always, sufficient when only one field is given
-    quick = [(index, _needles(spec[key])) for index, key in enumerate(("name", "module")) if key in spec]
-    exact = len(quick) == 1 and quick[0][1] is not None
-    quick = [(index, needles) for index, needles in quick if needles is not None]
+    found = [(index, _needles(spec[key])) for index, key in enumerate(("name", "module")) if key in spec]
+    exact = len(found) == 1 and found[0][1] is not None
+    quick = [(index, needles) for index, needles in found if needles is not None]
 
     def walk(facts: Facts) -> bool:
         for name, module in facts.classes:

@@ -44,7 +44,7 @@ def detect_library(state: State, library: str | None) -> str | None:
                     known = " (a library neither these rules nor the Hub's list know)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
-        elif detector.when(state):
+        elif detector.when is not None and detector.when(state):
             state.trace.append(
                 ("library", "answered", "{}: {}", (detector.name, detector.evidence(state)), detector.where, None)
             )
@@ -58,9 +58,10 @@ def detect_frameworks(state: State) -> tuple[str, ...]:
     said: list[str] = []
     where = None
     for detector in state.plan.frameworks:
-        if detector.when(state) and detector.name not in found:
-            found.append(detector.name)
-            said.append(detector.name)
+        name = detector.name
+        if name is not None and detector.when is not None and detector.when(state) and name not in found:
+            found.append(name)
+            said.append(name)
             said.append(detector.evidence(state))
             where = where or detector.where
     if found:

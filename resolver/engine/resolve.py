@@ -49,7 +49,7 @@ def resolve_evidence(
 
     if winner is None:
         raise _no_answer(state)
-    strategy, answer = winner
+    decided_by, answer = winner
     disagreements = () if winner_is_default else _disagreements(answer.task, candidates)
     for found in disagreements:
         state.record(found.strategy, "note", "disagrees: the Hub says {}; the rules keep {}", found.task, answer.task)
@@ -60,6 +60,8 @@ def resolve_evidence(
         if isinstance(archs, list) and archs and isinstance(archs[0], str):
             architecture = archs[0]
     state.architecture = architecture
+    loader: str | None
+    loader_where: str | None
     if state.layout_loader:  # a component loads with its own class, whatever task its pipeline has
         loader, loader_where = state.layout_loader
     else:
@@ -78,7 +80,7 @@ def resolve_evidence(
             "framework": frameworks[0] if frameworks else None,
             "frameworks": frameworks,
             "loader": loader,
-            "strategy": strategy,
+            "strategy": decided_by,
             "where": answer.where,
             "model_type": model_type if isinstance(model_type, str) else None,
             "architecture": architecture,

@@ -67,7 +67,7 @@ class State(Facts):
         config = documents.get(CONFIG_FILE)  # config.json as a mapping ({} when absent), read by several strategies
         if config is None or not (type(config) is dict or isinstance(config, Mapping)):
             config = {}
-        self.config = config
+        self.config = config  # type: ignore[misc]  # a slot of State, where Facts computes it
         self.task = task
         self.task_given = task_given
         self.trace: list[TraceRecord] = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from resolver.conditions.language import CONFIG_FILE, Facts, lookup
 from resolver.conditions.needs import CLASSES, HUB, NOTHING, Needs, doc_channel
@@ -196,7 +197,8 @@ def _hub_pipeline_tag(state: State) -> Answer | None:
     hub = state.evidence.hub
     if not hub:
         return None
-    card = hub.get("cardData") if isinstance(hub.get("cardData"), dict) else {}
+    card_data = hub.get("cardData")
+    card: Mapping[str, Any] = card_data if isinstance(card_data, dict) else {}
     for label, tag in (("pipeline_tag", hub.get("pipeline_tag")), ("cardData.pipeline_tag", card.get("pipeline_tag"))):
         if not isinstance(tag, str):
             continue

@@ -120,7 +120,8 @@ class Detector:
             return self
         if len(kept) == 1:  # its test decides, and names itself
             return replace(self, when=kept[0].when, branches=(Branch(None, kept[0].text),))
-        return replace(self, when=any_of([branch.when for branch in kept]), branches=kept)
+        tests = [branch.when for branch in kept if branch.when is not None]  # the alternatives of an `any` all test
+        return replace(self, when=any_of(tests), branches=kept)
 
 
 def _detector(name: str, spec: dict, where: str) -> Detector:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from resolver.errors import EvidenceError, Finding, RuleError
 from resolver.rulebook.compiled import CompiledRules
@@ -265,7 +266,8 @@ def read_generated(path: Path) -> tuple[dict[str, str], dict[str, str]]:
             ]
         )
     generated = data.get("generated") if isinstance(data.get("generated"), dict) else {}
-    versions = generated.get("from") if isinstance(generated.get("from"), dict) else {}
+    origin = generated.get("from")
+    versions: dict[Any, Any] = origin if isinstance(origin, dict) else {}
     return dict(exact), {str(k): str(v) for k, v in versions.items()}
 
 

@@ -65,8 +65,8 @@ def example_findings(rules: CompiledRules, labels: Collection[str] | None = None
     findings: list[Finding] = []
     count = 0
     for doc, path, example in examples_in(ctx):
-        wheres = live.get((path[0], doc.where(*path[:2])))
-        if wheres is None or (labels is not None and doc.label not in labels):
+        entry_wheres = live.get((path[0], doc.where(*path[:2])))
+        if entry_wheres is None or (labels is not None and doc.label not in labels):
             continue
         count += 1
         want_task, want_library = example.get("task"), example.get("library")
@@ -83,7 +83,7 @@ def example_findings(rules: CompiledRules, labels: Collection[str] | None = None
             message = f"example gives {result.task!r} ({decided}), not {want_task!r}"
         elif want_library is not None and result.library != want_library:
             message = f"example gives library {result.library!r}, not {want_library!r}"
-        elif result.where not in wheres and not _through_layout(result, wheres):
+        elif result.where not in entry_wheres and not _through_layout(result, entry_wheres):
             message = (
                 f"example gives {want_task!r}, but through {decided}, not this entry: use a class name or "
                 "evidence that no earlier rule answers, so the example exercises this one"

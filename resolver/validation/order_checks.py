@@ -219,13 +219,13 @@ def check_layouts(ctx: Context) -> Iterator[Finding]:
     for position, source in enumerate(ordered):
         if source is None:
             continue
-        for earlier in ordered[:position]:
-            if earlier and earlier[2].get("when") == source[2].get("when") and always_applies(earlier[2]):
+        for before in ordered[:position]:
+            if before and before[2].get("when") == source[2].get("when") and always_applies(before[2]):
                 yield shadowed(
                     source,
                     f"layout {source[2].get('name')!r}",
-                    earlier,
-                    f"layout {earlier[2].get('name')!r}",
+                    before,
+                    f"layout {before[2].get('name')!r}",
                     "has the same `when`, comes first and always names a task",
                 )
                 break

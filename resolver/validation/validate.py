@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +105,9 @@ def _packs_from_paths(paths: Sequence[str | os.PathLike], target: bool, findings
     return list(packs.values())
 
 
-def _with_siblings(pack: _Pack, parsed: dict[Path, tuple[RuleDoc | None, list[Finding]]], label) -> None:
+def _with_siblings(
+    pack: _Pack, parsed: dict[Path, tuple[RuleDoc | None, list[Finding]]], label: Callable[[Path], str]
+) -> None:
     """Add the rule files beside the given files: YAML files there that parse and declare a known kind."""
     if not pack.given:
         return
@@ -120,7 +122,7 @@ def _with_siblings(pack: _Pack, parsed: dict[Path, tuple[RuleDoc | None, list[Fi
     pack.files.sort(key=lambda p: p.name)
 
 
-def _labeller(packs: list[_Pack]):
+def _labeller(packs: list[_Pack]) -> Callable[[Path], str]:
     """Labels for messages: paths relative to the working directory; the shipped rules as rules/NAME
     (unless a pack's own file already goes by that name)."""
     shipped = shipped_rules_dir().resolve()
