@@ -166,3 +166,13 @@ def test_no_private_names_cross_modules():
                 private = [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")]
                 crossing += [f"{module_name(path)}: {name}" for name in private]
     assert crossing == [], crossing
+
+
+def test_the_wheel_lists_every_sub_package():
+    """pyproject.toml names packages explicitly: a sub-package missing there is missing from the wheel."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    present = {module_name(path) for path in PACKAGE.rglob("__init__.py")}
+    assert present - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

@@ -523,3 +523,11 @@ def test_fuzz_the_model_info_answer(hub: HubServer, rules: Any) -> None:
     assert failures == [], "\n".join(failures[:10])
     assert took < 10, took
     print(f"fuzz: {ANSWERS} model-info answers in {took:.2f} s (seed {SEED + 1}): {outcomes}")
+
+
+def test_a_rate_limit_carries_the_wait_the_hub_asked_for(hub, rules):
+    """The batch runner's shared back-off honours Retry-After through RateLimited.retry_after."""
+    hub.fail(429, times=5, headers={"Retry-After": "600"})
+    with pytest.raises(RateLimited) as caught:
+        gather(rules, timeout=SMALL)
+    assert caught.value.retry_after == 600

@@ -38,7 +38,7 @@ class ClassChain(Sequence[tuple[str, str]]):
     def __len__(self) -> int:
         return len(self._mro)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index: Any) -> Any:  # one pair for an int, a tuple of pairs for a slice
         if self._pairs is None and type(index) is int:
             cls = self._mro[index]
             return (cls.__name__, cls.__module__)

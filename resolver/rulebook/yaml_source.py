@@ -133,7 +133,7 @@ def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: lis
                 )
                 continue
             result[key] = _convert(value_node, (*path, key), positions, findings, source)
-            positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            positions[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, index), positions, findings, source) for index, item in enumerate(node.value)]

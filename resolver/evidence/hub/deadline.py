@@ -180,6 +180,7 @@ class _Call:
 
     def refusal(self, status: int, wait: float) -> HubUnavailable:
         """A 429/503 whose Retry-After reaches past the deadline: no point waiting for it."""
+        retry = {"retry_after": wait} if status == 429 else {}
         kind = RateLimited if status == 429 else HubUnavailable
         return kind(
             f"the Hub at {self.endpoint} asks to wait {wait:.0f} s (HTTP {status}, retry after {wait:.0f} s) "
@@ -190,6 +191,7 @@ class _Call:
             hint="wait a little and retry; a token (--token / $HF_TOKEN) raises the limit"
             if status == 429
             else "retry later",
+            **retry,
         )
 
     def tracer(self, request: Any, chained: Any) -> Callable[[str, dict], None]:

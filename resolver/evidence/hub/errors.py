@@ -44,7 +44,19 @@ class HubTimeout(HubUnavailable):
 
 
 class RateLimited(HubUnavailable):
-    """The Hub kept answering 429 Too Many Requests."""
+    """The Hub kept answering 429 Too Many Requests; `retry_after` is the wait it asked for, when it said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        repo_id: str,
+        hint: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, repo_id=repo_id, hint=hint, status=status)
+        self.retry_after = retry_after
 
 
 class OfflineNoCache(HubUnavailable):

@@ -159,6 +159,7 @@ def map_hf_error(
             repo_id=repo_id,
             status=429,
             hint="wait a little and retry; a token (--token / $HF_TOKEN) raises the limit",
+            retry_after=wait,
         )
         if wait is None:
             return _Retryable(error, policy.backoff(attempt))

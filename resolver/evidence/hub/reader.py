@@ -291,12 +291,14 @@ class _Gather:
             notes = (*self.problems, f"{note}: {partial}")
             return replace(evidence, source="cache", ref=self.repo_id, revision=sha, notes=notes)
         ignored = f"; {'; '.join(self.problems)}" if self.problems else ""
+        retry = {"retry_after": error.retry_after} if isinstance(error, RateLimited) else {}
         raise type(error)(
             f"{error.message}, and {self.repo_id} at {self.asked} is not in the local cache "
             f"({self.settings.cache_dir}){ignored}",
             repo_id=self.repo_id,
             status=error.status,
             hint=f"{error.hint}; or pass the task yourself with --task" if error.hint else ways_out(self.repo_id),
+            **retry,
         ) from (error.__cause__ or error)
 
 
