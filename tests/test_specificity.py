@@ -53,3 +53,18 @@ def test_the_library_default_gives_way_too(resolver_):
         {"files": ["model.Q4_K_M.gguf"], "hub": {"pipeline_tag": "sentence-similarity"}}
     )
     assert result.task == "sentence-similarity"
+
+
+def test_a_bare_base_model_class_gives_way_to_the_hub(resolver_):
+    # a decoder-only family's checkpoint saved as its base class (BloomModel): only the Hub says "generator"
+    alone = resolver_.resolve_evidence({"config": {"architectures": ["BloomModel"]}})
+    assert (alone.task, alone.specificity) == ("feature-extraction", "default")
+    hub = resolver_.resolve_evidence(
+        {"config": {"architectures": ["BloomModel"]}, "hub": {"pipeline_tag": "text-generation"}}
+    )
+    assert (hub.task, hub.strategy, hub.disagreements) == ("text-generation", "hub_pipeline_tag", ())
+    # a head is specific: the Hub's contrary tag is recorded, not followed
+    head = resolver_.resolve_evidence(
+        {"config": {"architectures": ["BloomForCausalLM"]}, "hub": {"pipeline_tag": "text2text-generation"}}
+    )
+    assert head.task == "text-generation" and head.disagreements

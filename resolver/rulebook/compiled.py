@@ -503,7 +503,12 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
     rules.documents = frozenset(needed)
     cases = [case for pattern in rules.patterns for case in pattern.cases]
     cases += [case for layout in rules.layouts for case in layout.cases]
-    rules.default_wheres = frozenset(case.where for case in cases if case.default)
+    # a generated class whose task only base-model mappings (`default: true`) give says no head: a default
+    heads = {entry["task"] for entry in rules.auto_mappings if not entry.get("default")}
+    bare = {entry["task"] for entry in rules.auto_mappings if entry.get("default")} - heads
+    defaults = {case.where for case in cases if case.default}
+    defaults.update(where for task, where in rules.generated.values() if task in bare)
+    rules.default_wheres = frozenset(defaults)
     rules.channels = ChannelIndex(channel for spec in rules.condition_specs() for channel in channels_in(spec))
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))
