@@ -508,6 +508,7 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
     bare = {entry["task"] for entry in rules.auto_mappings if entry.get("default")} - heads
     defaults = {case.where for case in cases if case.default}
     defaults.update(where for task, where in rules.generated.values() if task in bare)
+    defaults.update(entry["where"] for entry in rules.auto_mappings if entry.get("default"))  # auto_map's AutoModel
     rules.default_wheres = frozenset(defaults)
     rules.channels = ChannelIndex(channel for spec in rules.condition_specs() for channel in channels_in(spec))
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
