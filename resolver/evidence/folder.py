@@ -15,6 +15,7 @@ from typing import Any
 
 from resolver.errors import EvidenceError
 from resolver.evidence.documents import check_document
+from resolver.evidence.gguf import GGUF_DOCUMENT, folder_document
 from resolver.evidence.model import Evidence
 from resolver.support.files import FileTooLarge, NotARegularFile, is_regular_file, read_regular_text
 
@@ -122,6 +123,7 @@ def check_repo_subfolder(subfolder: str) -> str:
 
 def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None) -> Evidence:
     """Evidence from a local model folder (optionally one of its subfolders)."""
+    needed = documents_needed if isinstance(documents_needed, (set, frozenset)) else frozenset(documents_needed)
     base = os.path.expanduser(os.fspath(folder))
     if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
         base = str(Path(base))  # the spelling pathlib gives (examples/m/ -> examples/m), only when it differs
@@ -149,7 +151,7 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
             f"the folder holds more than {MAX_FILES:,} files: the listing stopped there "
             "(the documents the rules read were still looked up by name)"
         )
-    for name in sorted(documents_needed):
+    for name in sorted(needed):
         if name.startswith(PARENT):
             parent_file = os.path.join(os.path.dirname(root), name[len(PARENT) :])
             if not is_regular_file(parent_file):
@@ -167,6 +169,11 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
             notes.extend(dropped)
             if truncated:
                 files.add(name)  # type: ignore[union-attr]
+    if GGUF_DOCUMENT in needed and any(name.endswith(".gguf") for name in files):
+        header, gguf_notes = folder_document(root, files)  # the rules read GGUF headers: metadata only
+        notes.extend(gguf_notes)
+        if header is not None:
+            documents[GGUF_DOCUMENT] = header
     return Evidence(
         source="folder",
         ref=base,

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from resolver.errors import EvidenceError
+from resolver.support.files import NotARegularFile, open_regular_file
 
 GGUF_DOCUMENT = "gguf:header.json"  # the facts of a folder's GGUF files, as a document (no real file is so named)
 MAGIC = b"GGUF"
@@ -115,8 +116,10 @@ def read_metadata(path: str | Path, *, shown: str | None = None) -> dict[str, An
     """
     shown = shown or str(path)
     try:
-        with open(path, "rb") as stream:
+        with open_regular_file(path) as stream:  # a FIFO named *.gguf is refused, not waited on
             return _read(_Reader(stream, shown))
+    except NotARegularFile as exc:
+        raise EvidenceError(f"{shown} is a {exc.kind}, not a regular file: not read") from None
     except OSError as exc:
         raise EvidenceError(f"cannot read {shown}: {exc.strerror}") from None
     except (struct.error, ValueError) as exc:  # a value that does not unpack: the header is corrupt

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import BinaryIO
 
 
 class NotARegularFile(OSError):
@@ -78,6 +79,25 @@ def read_regular_file(path: str | os.PathLike, limit: int) -> bytes:
         return data
     finally:
         os.close(descriptor)
+
+
+def open_regular_file(path: str | os.PathLike) -> BinaryIO:
+    """A binary stream on a regular file, opened without blocking; NotARegularFile for a FIFO, device, ...
+
+    For readers that stream a bounded part of a large file (a GGUF header) instead of reading it whole.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile(path, file_kind(mode))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def read_regular_text(path: str | os.PathLike, limit: int, encoding: str = "utf-8") -> str:
