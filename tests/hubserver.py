@@ -67,6 +67,7 @@ _INFO_FIELDS = (
     "siblings",
     "spaces",
     "usedStorage",
+    "gguf",
 )
 
 

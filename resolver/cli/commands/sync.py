@@ -20,6 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "rules/architectures.generated.yaml); the diffusers table goes beside it",
     )
     parser.add_argument(
+        "--hub-libraries",
+        metavar="FILE",
+        help="only compare the rules' list of Hub libraries with a copy of huggingface.js "
+        "packages/tasks/src/model-libraries.ts; exit 1 when the rules' list is older",
+    )
+    parser.add_argument(
         "--rules",
         action="append",
         default=[],
@@ -46,6 +52,8 @@ def _versions(versions: dict[str, str]) -> str:
 def run(args: argparse.Namespace) -> int:
     from resolver.sync.tables import mapping_rules, plan, write
 
+    if args.hub_libraries:
+        return _hub_libraries(args)
     files = plan(mapping_rules(args.rules), Path(args.output) if args.output else None, check=args.check)
     drifted = False
     for generated in files:
@@ -67,11 +75,32 @@ def run(args: argparse.Namespace) -> int:
                 note = ""
                 if generated.current_versions != generated.fresh.versions:
                     note = f" (file records {_versions(generated.current_versions)}; entries identical)"
-                print(f"{shown}: in sync with {made_from}, {len(generated.current)} classes{note}")
+                print(f"{shown}: in sync with {made_from}, {len(generated.current)} {_unit(generated.path)}{note}")
             continue
         write(generated)
-        print(f"wrote {shown}: {len(generated.fresh.entries)} classes from {made_from} ({counts})")
+        print(f"wrote {shown}: {len(generated.fresh.entries)} {_unit(generated.path)} from {made_from} ({counts})")
     if drifted:
         print("run `task-resolver sync` to regenerate, then review the diff")
         return 1
     return 0
+
+
+def _unit(path: Path) -> str:
+    """What a generated table's entries are: model types for model_types.yaml, classes otherwise."""
+    return "model types" if path.name.startswith("model_types") else "classes"
+
+
+def _hub_libraries(args: argparse.Namespace) -> int:
+    """--hub-libraries FILE: the Hub's library names the rules lack (+) or still list after the copy dropped them (-)."""
+    from resolver.api import Resolver
+    from resolver.sync.hub_libraries import hub_libraries_drift
+
+    drift = hub_libraries_drift(Resolver(args.rules).rules, args.hub_libraries)
+    if not drift:
+        print(f"rules/libraries.yaml lists every library of {args.hub_libraries}")
+        return 0
+    print(f"rules/libraries.yaml differs from {args.hub_libraries}: +{len(drift.added)} -{len(drift.removed)}")
+    for line in drift.lines():
+        print(f"  {line}")
+    print("add the new names to hub_libraries in rules/libraries.yaml (and their tasks), then review the diff")
+    return 1

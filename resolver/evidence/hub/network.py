@@ -40,7 +40,7 @@ from resolver.evidence.hub.errors import (
 from resolver.evidence.hub.store import INFO_TYPES, RECORD_FORMAT, HubSettings, is_commit_sha
 
 # The model-info fields the rules read: one request answers them all.
-EXPAND = ("config", "pipeline_tag", "library_name", "siblings", "transformersInfo", "cardData", "tags", "sha")
+EXPAND = ("config", "pipeline_tag", "library_name", "siblings", "transformersInfo", "cardData", "tags", "gguf", "sha")
 
 
 @dataclass(frozen=True)

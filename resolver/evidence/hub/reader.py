@@ -314,7 +314,7 @@ def _hub_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     info = record["info"]
     hub = {
         key: info[key]
-        for key in ("pipeline_tag", "library_name", "transformersInfo", "cardData", "tags", "config")
+        for key in ("pipeline_tag", "library_name", "transformersInfo", "cardData", "tags", "config", "gguf")
         if key in info
     }
     hub["sha"] = record["sha"]

@@ -32,6 +32,7 @@ INFO_TYPES: dict[str, type] = {
     "cardData": dict,
     "tags": list,
     "config": dict,
+    "gguf": dict,  # the Hub's summary of a repo's GGUF files (architecture, context length, ...)
 }
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _TRUE = {"1", "on", "yes", "true"}
