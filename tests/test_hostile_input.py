@@ -285,3 +285,30 @@ def test_the_cli_gives_up_on_a_hung_hub_by_its_timeout(tmp_path, monkeypatch, ca
             code, out, _ = within(20, lambda: run(capsys, "resolve", "org/model", "--timeout", "1", "--json"))
             assert code == 2 and json.loads(out)["error"]["type"] == "HubTimeout"
         break
+
+
+def test_a_folder_named_config_json_is_an_evidence_error(tmp_path, capsys):
+    folder = tmp_path / "model"
+    (folder / "config.json").mkdir(parents=True)
+    code, out, err = run(capsys, "resolve", folder)
+    assert (code, out) == (2, "") and "config.json is a folder, not a JSON file" in err
+
+
+def test_the_listing_cap_holds_inside_one_flat_folder(tmp_path):
+    for number in range(300):
+        (tmp_path / f"f{number}").touch()
+    listed, truncated = folder_evidence.list_files(tmp_path, 100)
+    assert len(listed) == 100 and truncated
+
+
+def test_a_component_resolved_as_dot_still_reads_its_pipeline(tmp_path, monkeypatch):
+    pipeline = tmp_path / "pipe"
+    (pipeline / "unet").mkdir(parents=True)
+    (pipeline / "model_index.json").write_text(
+        json.dumps({"_class_name": "StableDiffusionPipeline", "unet": ["diffusers", "UNet2DConditionModel"]})
+    )
+    (pipeline / "unet" / "config.json").write_text(json.dumps({"_class_name": "UNet2DConditionModel"}))
+    by_path = resolver.resolve(pipeline / "unet")
+    monkeypatch.chdir(pipeline / "unet")
+    by_dot = resolver.resolve(".")
+    assert (by_dot.task, by_dot.component, by_dot.loader) == (by_path.task, by_path.component, by_path.loader)

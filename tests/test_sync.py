@@ -164,7 +164,9 @@ def test_a_helper_without_the_expected_function_is_a_clear_error(capsys, copy, f
 
 def test_sync_hub_libraries_reports_names_the_rules_lack(tmp_path, capsys):
     copy = tmp_path / "model-libraries.ts"
-    copy.write_text('export const MODEL_LIBRARIES_UI_ELEMENTS = {\n\t"brand-new-lib": {\n\t\trepoName: "x",\n\t},\n};\n')
+    copy.write_text(
+        'export const MODEL_LIBRARIES_UI_ELEMENTS = {\n\t"brand-new-lib": {\n\t\trepoName: "x",\n\t},\n};\n'
+    )
     assert main(["sync", "--hub-libraries", str(copy)]) == 1
     out = capsys.readouterr().out
     assert "+ brand-new-lib" in out and "rules/libraries.yaml differs" in out

@@ -25,9 +25,14 @@ _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
 PARENT = "../"  # a document path starting so names a file of the model folder's parent
 
 
-def list_files(root: str | os.PathLike, limit: int = MAX_FILES) -> tuple[frozenset[str], bool]:
+def list_files(
+    root: str | os.PathLike, limit: int = MAX_FILES, json_folders: list[str] | None = None
+) -> tuple[frozenset[str], bool]:
     """Every file below `root` as a POSIX path relative to it (hidden tool folders skipped, symlinked
-    folders listed but not entered), and whether the listing stopped at `limit` entries.
+    folders not entered, as os.walk does), and whether the listing stopped at `limit` entries.
+
+    The cap holds inside a folder too: a flat folder of millions of entries is not read whole.
+    `json_folders`, when given, collects top-level folders named like a JSON document (`config.json/`).
 
     A plain `os.scandir` walk: one system call per folder and no pathlib objects, since reading the
     folder is most of the cost of resolving one.
@@ -46,8 +51,12 @@ def list_files(root: str | os.PathLike, limit: int = MAX_FILES) -> tuple[frozens
                         is_dir = False
                     if not is_dir:
                         found.append(prefix + entry.name)
+                        if len(found) > limit:
+                            return frozenset(found[:limit]), True
                     elif entry.name not in _SKIP_DIRS and not entry.is_symlink():
                         subdirs.append(entry.name)
+                    if is_dir and not prefix and json_folders is not None and entry.name.endswith(".json"):
+                        json_folders.append(entry.name)
         except OSError:  # unreadable folder: listed as far as it could be, like os.walk
             continue
         if len(found) >= limit:
@@ -137,12 +146,19 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
     if not stat.S_ISDIR(mode):
         raise EvidenceError(f"{base} is a file, not a model folder", hint="pass the folder that holds config.json")
     if subfolder:
-        if not inside(Path(base), subfolder).is_dir():
+        if not os.path.isdir(inside(Path(base), subfolder)):
             raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
         root = os.path.join(base, subfolder)
     else:
         root = base
-    listed, truncated = list_files(root, MAX_FILES)
+    json_folders: list[str] = []
+    listed, truncated = list_files(root, MAX_FILES, json_folders)
+    for name in json_folders:
+        if name in needed:
+            raise EvidenceError(
+                f"{os.path.join(root, name)} is a folder, not a JSON file: not read",
+                hint="replace it with the real JSON file, or pass the task explicitly with --task",
+            )
     files = set(listed) if truncated else listed
     documents = {}
     notes = []
@@ -153,7 +169,7 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
         )
     for name in sorted(needed):
         if name.startswith(PARENT):
-            parent_file = os.path.join(os.path.dirname(root), name[len(PARENT) :])
+            parent_file = os.path.join(os.path.dirname(os.path.abspath(root)), name[len(PARENT) :])
             if not is_regular_file(parent_file):
                 continue
             # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json

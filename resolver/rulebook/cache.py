@@ -53,11 +53,14 @@ def write_cache(key: str, docs: list[RuleDoc]) -> None:
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return
     target = _cache_file(key)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
             pickle.dump((key, docs), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, target)
-    except OSError:
-        pass
+    except Exception:  # a read-only cache, a full disk, a pack whose data cannot pickle: run uncached
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
