@@ -12,6 +12,7 @@ from resolver.loading.source import Source
 
 if TYPE_CHECKING:
     from resolver.engine.resolution import Resolution
+    from resolver.rulebook.compiled import CompiledRules
 
 
 REMOTE_CODE_HINT = (
@@ -107,3 +108,21 @@ def remote_code_check(names: list[str] | None, source: Source, trust_remote_code
         "Loading it runs that Python code on this machine, with your permissions",
         hint=REMOTE_CODE_HINT,
     )
+
+
+class Backend:
+    """What a library backend does: name the class that loads a resolution, and load it.
+
+    The default `model_class` imports the rules' loader (`resolution.loader`); a backend overrides
+    it only where its library needs more (an auto class chosen by model type, a pipeline's own class).
+    """
+
+    def model_class(
+        self, resolution: Resolution, source: Source | None, rules: CompiledRules, trust_remote_code: bool | None
+    ) -> Any:
+        from resolver.loading.imports import import_loader
+
+        return import_loader(loader_path(resolution), rules)
+
+    def load(self, resolution: Resolution, request: LoadRequest, rules: CompiledRules) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not load models")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from resolver.loading.base import LoadRequest, call_loader, loader_path, place, torch_dtype
+from resolver.loading.base import Backend, LoadRequest, call_loader, loader_path, place, torch_dtype
 from resolver.loading.errors import LoadError
 from resolver.loading.imports import import_loader, import_module
 from resolver.loading.source import Source
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from resolver.rulebook.compiled import CompiledRules
 
 
-class DiffusersBackend:
+class DiffusersBackend(Backend):
     """The pipeline (or component) class named by model_index.json / config.json, else the task's AutoPipeline."""
 
     def model_class(

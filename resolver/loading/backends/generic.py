@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resolver.loading.base import LoadRequest, call_loader, loader_path, place, torch_dtype
-from resolver.loading.imports import import_loader
-from resolver.loading.source import Source
+from resolver.loading.base import Backend, LoadRequest, call_loader, place, torch_dtype
 
 if TYPE_CHECKING:
     from resolver.engine.resolution import Resolution
     from resolver.rulebook.compiled import CompiledRules
 
 
-class GenericBackend:
+class GenericBackend(Backend):
     """Any other library: the rules' loader, via `from_pretrained` when it has one, else called with the location."""
-
-    def model_class(
-        self, resolution: Resolution, source: Source | None, rules: CompiledRules, trust_remote_code: bool | None
-    ) -> Any:
-        return import_loader(loader_path(resolution), rules)
 
     def load(self, resolution: Resolution, request: LoadRequest, rules: CompiledRules) -> Any:
         source = request.source

@@ -6,23 +6,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from resolver.loading.backends.transformers import TransformersBackend
-from resolver.loading.base import LoadRequest, call_loader, loader_path, remote_code_check
+from resolver.loading.base import Backend, LoadRequest, call_loader, remote_code_check
 from resolver.loading.errors import LoadError
-from resolver.loading.imports import import_loader
-from resolver.loading.source import Source
 
 if TYPE_CHECKING:
     from resolver.engine.resolution import Resolution
     from resolver.rulebook.compiled import CompiledRules
 
 
-class SentenceTransformersBackend:
+class SentenceTransformersBackend(Backend):
     """SentenceTransformer / CrossEncoder, constructed from the folder or repo id."""
-
-    def model_class(
-        self, resolution: Resolution, source: Source | None, rules: CompiledRules, trust_remote_code: bool | None
-    ) -> Any:
-        return import_loader(loader_path(resolution), rules)
 
     def load(self, resolution: Resolution, request: LoadRequest, rules: CompiledRules) -> Any:
         source = request.source

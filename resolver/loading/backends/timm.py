@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resolver.loading.base import LoadRequest, call_loader, loader_path, place, torch_dtype
-from resolver.loading.imports import import_loader
-from resolver.loading.source import Source
+from resolver.loading.base import Backend, LoadRequest, call_loader, place, torch_dtype
 
 if TYPE_CHECKING:
     from resolver.engine.resolution import Resolution
     from resolver.rulebook.compiled import CompiledRules
 
 
-class TimmBackend:
+class TimmBackend(Backend):
     """timm.create_model with `local-dir:PATH` or `hf-hub:REPO[@REVISION]`, pretrained weights."""
-
-    def model_class(
-        self, resolution: Resolution, source: Source | None, rules: CompiledRules, trust_remote_code: bool | None
-    ) -> Any:
-        return import_loader(loader_path(resolution), rules)
 
     def load(self, resolution: Resolution, request: LoadRequest, rules: CompiledRules) -> Any:
         source = request.source

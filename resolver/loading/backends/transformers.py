@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from resolver.loading.base import LoadRequest, call_loader, loader_path, place, remote_code_check
+from resolver.loading.base import Backend, LoadRequest, call_loader, loader_path, place, remote_code_check
 from resolver.loading.errors import LoadError, MissingPackageError
 from resolver.loading.imports import import_loader
 from resolver.loading.source import Source
@@ -40,7 +40,7 @@ def native_model_type(model_type: Any) -> bool:
     return isinstance(model_type, str) and model_type in CONFIG_MAPPING_NAMES
 
 
-class TransformersBackend:
+class TransformersBackend(Backend):
     """Auto classes and the custom classes of rules/tasks.yaml, loaded with `from_pretrained`."""
 
     def model_class(
