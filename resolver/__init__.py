@@ -30,6 +30,7 @@ __all__ = [
     "UnknownTaskError",
     "__version__",
     "infer_task",
+    "inspect",
     "load_model",
     "model_class_for_task",
     "normalize_task",
@@ -70,6 +71,18 @@ def infer_task(ref: Any, **options: Any) -> str:
     from resolver.api import default_resolver
 
     return default_resolver().infer_task(ref, **options)
+
+
+def inspect(ref: Any, **options: Any) -> Any:
+    """Every part of a model that loads on its own (root model, diffusers components, PEFT adapters,
+    sentence-transformers modules, ONNX / OpenVINO exports, GGUF files), as an Inventory of Units.
+
+    `ref`: a folder, cached snapshot or Hub repo id. Options: revision, token, offline, cache_dir,
+    timeout, resolver. See resolver.inventory and docs/inspect.md.
+    """
+    from resolver.inventory.assemble import inspect as _inspect
+
+    return _inspect(ref, **options)
 
 
 def normalize_task(name: str) -> str:

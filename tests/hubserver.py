@@ -9,7 +9,8 @@ Point the real ``huggingface_hub`` client at it::
 
 Served endpoints (GET and HEAD):
 
-- ``/api/models/{repo_id}[/revision/{revision}]`` (model_info / repo_info, ``expand``/``expand[]`` supported)
+- ``/api/models/{repo_id}[/revision/{revision}]`` (model_info / repo_info, ``expand``/``expand[]`` supported;
+  ``blobs=true``, i.e. ``files_metadata=True``, gives each sibling its size, blobId and, for LFS files, ``lfs``)
 - ``/api/models/{repo_id}/tree/{revision}[/{path}]`` (list_repo_tree, used by snapshot_download)
 - ``/{repo_id}/resolve/{revision}/{path}`` (hf_hub_download; ETag, X-Repo-Commit, Content-Length, Range)
 
@@ -45,6 +46,20 @@ FileValue = bytes | str | dict[str, Any]
 VALID_TOKEN_PREFIX = "hf_valid"
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _TIMESTAMP = "2024-01-01T00:00:00.000Z"
+# Files the Hub's default .gitattributes stores in LFS (model_info(files_metadata=True) gives them an `lfs` entry).
+_LFS_SUFFIXES = (
+    ".safetensors",
+    ".bin",
+    ".onnx",
+    ".onnx_data",
+    ".gguf",
+    ".h5",
+    ".msgpack",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".ot",
+)
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
 # Fields of the model_info payload, in the order the Hub sends them.
 _INFO_FIELDS = (
@@ -446,6 +461,9 @@ class HubServer:
             sibling: dict[str, Any] = {"rfilename": path}
             if blobs:
                 sibling.update(size=len(content), blobId=_git_blob_oid(content))
+                if path.endswith(_LFS_SUFFIXES):  # stored in LFS, as the default .gitattributes says
+                    digest = hashlib.sha256(content).hexdigest()
+                    sibling["lfs"] = {"sha256": digest, "size": len(content), "pointerSize": 134}
             siblings.append(sibling)
         full: dict[str, Any] = {
             "_id": hashlib.sha1(repo.repo_id.encode()).hexdigest()[:24],

@@ -18,7 +18,7 @@ LAYERS = [
     {"rulebook"},
     {"engine", "loading"},
     {"validation", "sync"},
-    {"api", "batch", "dask", "compat"},
+    {"api", "batch", "dask", "compat", "inventory"},
     {"cli", "__init__", "__main__"},
 ]
 # The one sanctioned upward reach: Resolution.load() / .model_class() call into loading (design.md).

@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "sync": ("resolver.cli.commands.sync", "regenerate the generated architecture table from the installed libraries"),
     "batch": ("resolver.cli.commands.batch", "resolve many references (files, --scan, --cache, --hub-list)"),
+    "inspect": (
+        "resolver.cli.commands.inspect",
+        "list every part of a model that loads on its own (exports, GGUF, adapters)",
+    ),
 }
 
 

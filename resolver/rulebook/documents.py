@@ -15,7 +15,17 @@ if TYPE_CHECKING:  # PyYAML is imported on a cache miss only: a warm start reads
     from resolver.rulebook.yaml_source import Positions
 
 
-KINDS = ("tasks", "libraries", "frameworks", "auto_mappings", "architectures", "layouts", "fallback", "vocabularies")
+KINDS = (
+    "tasks",
+    "libraries",
+    "frameworks",
+    "auto_mappings",
+    "architectures",
+    "layouts",
+    "fallback",
+    "vocabularies",
+    "units",
+)
 
 
 SUPPORTED_VERSIONS = {kind: (1,) for kind in KINDS}

@@ -16,12 +16,14 @@ from resolver.validation.order_checks import (
     check_loaders_reachable,
 )
 from resolver.validation.task_checks import check_unknown_tasks, check_vocabulary
+from resolver.validation.unit_checks import check_units
 from resolver.validation.vocabulary_checks import check_vocabularies
 
 ALL_CHECKS: tuple[Callable[[Context], Iterator[Finding]], ...] = (
     check_unknown_tasks,
     check_vocabulary,
     check_vocabularies,
+    check_units,
     check_unknown_libraries,
     check_versions,
     check_fallback,

@@ -188,8 +188,14 @@ def fetch_model_info(
     settings: HubSettings,
     policy: RetryPolicy | None = None,
     deadline: Deadline | None = None,
+    files_metadata: bool = False,
 ) -> dict[str, Any]:
-    """One model-info request (retried on transient failures, within `deadline`) -> a record: sha, siblings, Hub fields."""
+    """One model-info request (retried on transient failures, within `deadline`) -> a record: sha, siblings, Hub fields.
+
+    `files_metadata`: ask for every file's size instead of the `expand` fields (the Hub's `blobs=true`,
+    huggingface_hub's `model_info(files_metadata=True)`, which cannot be combined with `expand`); the
+    record then carries `sizes` (path -> bytes, an LFS file's real size, not its pointer's).
+    """
     from resolver.support.about import __version__
 
     policy = policy or POLICY
@@ -204,9 +210,8 @@ def fetch_model_info(
 
         session = hf_session()
         headers = build_hf_headers(token=token, library_name="task-resolver", library_version=__version__)
-        response = session.get(
-            url, headers=headers, params={"expand": list(EXPAND)}, timeout=deadline.cap(policy.request_timeout())
-        )
+        params: dict[str, Any] = {"blobs": "true"} if files_metadata else {"expand": list(EXPAND)}
+        response = session.get(url, headers=headers, params=params, timeout=deadline.cap(policy.request_timeout()))
         hf_raise_for_status(response)
         return parse_model_info(response, repo_id=repo_id, revision=revision)
 
@@ -264,7 +269,7 @@ def parse_model_info(response: Any, *, repo_id: str, revision: str | None) -> di
     ):
         raise MalformedHubResponse(f"{where} has no valid file list (siblings)", repo_id=repo_id, hint=hint)
     info = {key: data[key] for key, kind in INFO_TYPES.items() if isinstance(data.get(key), kind)}
-    return {
+    record: dict[str, Any] = {
         "format": RECORD_FORMAT,
         "repo_id": repo_id,
         "sha": sha,
@@ -272,6 +277,34 @@ def parse_model_info(response: Any, *, repo_id: str, revision: str | None) -> di
         "siblings": sorted({s["rfilename"] for s in siblings}),
         "documents": {},
     }
+    sizes = {s["rfilename"]: size for s in siblings if (size := sibling_size(s)) is not None}
+    if sizes:
+        record["sizes"] = sizes
+    return record
+
+
+def sibling_size(sibling: dict[str, Any]) -> int | None:
+    """A sibling's size in bytes when the answer gives one: an LFS file's `lfs.size`, else `size`."""
+    lfs = sibling.get("lfs")
+    for value in (lfs.get("size") if isinstance(lfs, dict) else None, sibling.get("size")):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
+
+
+def fetch_file_sizes(
+    repo_id: str,
+    *,
+    revision: str | None,
+    token: str | bool | None,
+    settings: HubSettings,
+    deadline: Deadline | None = None,
+) -> dict[str, int]:
+    """Every file's size (path -> bytes) at `revision`, from one model-info request with files metadata."""
+    record = fetch_model_info(
+        repo_id, revision=revision, token=token, settings=settings, deadline=deadline, files_metadata=True
+    )
+    return dict(record.get("sizes") or {})
 
 
 # ------------------------------------------------------------------ files
