@@ -10,6 +10,7 @@ from conftest import ROOT
 
 import resolver
 from resolver import EvidenceError, ResolutionError
+from resolver.api import Resolver
 
 
 def write(folder: Path, files: dict[str, object]) -> Path:
@@ -110,3 +111,54 @@ def test_custom_code_model_resolves_from_auto_map(tmp_path):
     )
     result = resolver.resolve(tmp_path)
     assert (result.task, result.strategy) == ("text-generation", "auto_map")
+
+
+def test_folder_reader_tells_missing_file_and_odd_paths_apart_without_a_stat_first(tmp_path):
+    """from_folder lists the folder without a stat beforehand: what the listing's failure means is
+    still said as before (missing, a file, a FIFO, a path through a file, a dangling link, a NUL)."""
+    import os
+
+    from resolver.evidence.folder import from_folder
+
+    documents = Resolver().rules.documents
+    (tmp_path / "file.txt").write_text("x")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    model = write(tmp_path / "model", {"config.json": {"architectures": ["BertForMaskedLM"]}})
+    (tmp_path / "link").symlink_to(model)
+    for missing in ("nowhere", "file.txt/inside", "dangling", "no\0such"):
+        with pytest.raises(EvidenceError, match="no such folder"):
+            from_folder(str(tmp_path / missing), documents)
+    for not_a_folder in ("file.txt", "fifo"):
+        with pytest.raises(EvidenceError, match="is a file, not a model folder"):
+            from_folder(tmp_path / not_a_folder, documents)
+    linked = from_folder(tmp_path / "link", documents)
+    assert linked.files == {"config.json"} and linked.documents["config.json"]["architectures"] == ["BertForMaskedLM"]
+    assert linked.ref == str(tmp_path / "link")
+
+
+def test_a_component_reads_its_pipelines_model_index_however_its_path_is_spelled(tmp_path, monkeypatch):
+    from resolver.evidence.folder import from_folder
+
+    documents = Resolver().rules.documents
+    pipeline = {"_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.30.0", "unet": ["diffusers", "X"]}
+    unet = {"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.30.0"}
+    write(tmp_path / "pipe", {"model_index.json": pipeline, "unet/config.json": unet})
+    (tmp_path / "pipe" / "x").mkdir()
+    monkeypatch.chdir(tmp_path)
+    spellings = [
+        str(tmp_path / "pipe" / "unet"),
+        "pipe/unet",
+        "./pipe/unet",
+        "pipe/unet/",
+        str(tmp_path / "pipe" / "." / "unet"),
+        str(tmp_path / "pipe" / "x" / ".." / "unet"),
+    ]
+    for spelled in spellings:
+        evidence = from_folder(spelled, documents)
+        assert evidence.documents["../model_index.json"] == pipeline, spelled
+    monkeypatch.chdir(tmp_path / "pipe" / "unet")
+    assert from_folder(".", documents).documents["../model_index.json"] == pipeline
+    assert from_folder(tmp_path / "pipe", documents, subfolder="unet").documents["../model_index.json"] == pipeline
+    result = resolver.resolve(tmp_path / "pipe", subfolder="unet")
+    assert (result.task, result.component) == ("text-to-image", True)

@@ -163,26 +163,37 @@ class ChannelIndex:
         found: list[str] = []
         if files:
             found.append(FILES)
-            found.extend(self.files[name] for name in files.intersection(self.file_names))
+            named = files.intersection(self.file_names)
+            if named:
+                channel_of = self.files
+                found += [channel_of[name] for name in named]
             if self.extensions:
-                extensions = self.extensions
+                extension_channel = self.extensions.get
                 for name in files:
-                    channel = extensions.get(name[name.rfind(".") + 1 :])
+                    channel = extension_channel(name[name.rfind(".") + 1 :])
                     if channel is not None:
                         found.append(channel)
+        keys = self.keys
         for path in documents:
-            found.append(doc_channel(path))
-            pairs = self.keys.get(path)
+            channel = _DOC_CHANNELS.get(path)
+            if channel is None:
+                channel = doc_channel(path)
+                if len(_DOC_CHANNELS) < 1024:
+                    _DOC_CHANNELS[path] = channel
+            found.append(channel)
+            pairs = keys.get(path)
             if pairs:
                 document = documents[path]
-                if isinstance(document, Mapping):
-                    found.extend(channel for key, channel in pairs if key in document)
+                if type(document) is dict or isinstance(document, Mapping):
+                    found += [channel for key, channel in pairs if key in document]
         if classes:
             found.append(CLASSES)
         if hub:
             found.append(HUB)
         return frozenset(found)
 
+
+_DOC_CHANNELS: dict[str, str] = {}  # doc_channel(path) of the documents seen, made once per path (bounded)
 
 _BARE = {
     (classes, hub): frozenset(([CLASSES] if classes else []) + ([HUB] if hub else []))

@@ -6,10 +6,11 @@ capped in size and depth, and a subfolder must stay inside the model folder.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from resolver.errors import EvidenceError
 from resolver.evidence.documents import check_document
 from resolver.evidence.gguf import GGUF_DOCUMENT, folder_document
 from resolver.evidence.model import Evidence
-from resolver.support.files import FileTooLarge, NotARegularFile, is_regular_file, read_regular_text
+from resolver.support.files import FileTooLarge, NotARegularFile, is_regular_file, read_regular_file
+from resolver.support.frozen import new_frozen
 
 MAX_FILES = 50_000  # a listing stops here (a note says so); the documents the rules read are read by name
 MAX_DOCUMENT_BYTES = 64 << 20  # a JSON document the rules read: configs are kilobytes; 64 MiB is generous
@@ -37,38 +39,63 @@ def list_files(
     A plain `os.scandir` walk: one system call per folder and no pathlib objects, since reading the
     folder is most of the cost of resolving one.
     """
+    return _walk(os.fspath(root), limit, json_folders, None)
+
+
+def _walk(
+    root: str,
+    limit: int,
+    json_folders: list[str] | None,
+    root_error: Callable[[BaseException], None] | None,
+) -> tuple[frozenset[str], bool]:
+    """list_files; `root_error` is told when `root` itself cannot be listed (it may raise), else such
+    a root lists as empty, like any unreadable folder."""
     found: list[str] = []
-    stack = [("", os.fspath(root))]
+    append = found.append
+    stack = [("", root)]
     while stack:
         prefix, directory = stack.pop()
         subdirs = []
         try:
-            with os.scandir(directory) as entries:
+            try:
+                listing = os.scandir(directory)
+            except (OSError, ValueError) as error:
+                if root_error is not None and directory is root:
+                    root_error(error)
+                if isinstance(error, ValueError):
+                    raise
+                continue
+            with listing as entries:
                 for entry in entries:
                     try:
                         is_dir = entry.is_dir()
                     except OSError:
                         is_dir = False
                     if not is_dir:
-                        found.append(prefix + entry.name)
+                        append(prefix + entry.name)
                         if len(found) > limit:
                             return frozenset(found[:limit]), True
-                    elif entry.name not in _SKIP_DIRS and not entry.is_symlink():
-                        subdirs.append(entry.name)
-                    if is_dir and not prefix and json_folders is not None and entry.name.endswith(".json"):
-                        json_folders.append(entry.name)
+                        continue
+                    name = entry.name
+                    if name not in _SKIP_DIRS and not entry.is_symlink():
+                        subdirs.append(name)
+                    if not prefix and json_folders is not None and name.endswith(".json"):
+                        json_folders.append(name)
         except OSError:  # unreadable folder: listed as far as it could be, like os.walk
             continue
         if len(found) >= limit:
             return frozenset(found[:limit]), len(found) > limit or bool(subdirs) or bool(stack)
-        stack.extend((f"{prefix}{name}/", os.path.join(directory, name)) for name in sorted(subdirs, reverse=True))
+        if subdirs:
+            stack.extend((f"{prefix}{name}/", os.path.join(directory, name)) for name in sorted(subdirs, reverse=True))
     return frozenset(found), False
 
 
 def read_json_document(path: str | os.PathLike, shown_as: str) -> Any:
     """Parse one JSON file; anything unusable is an EvidenceError that says what and how to fix it."""
     try:
-        text = read_regular_text(path, MAX_DOCUMENT_BYTES, encoding="utf-8-sig")
+        data = read_regular_file(path, MAX_DOCUMENT_BYTES)
+        # utf-8-sig's decoding (one leading BOM dropped), through the C decoder of plain UTF-8
+        text = (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
     except UnicodeDecodeError:
         raise EvidenceError(f"{shown_as} is not UTF-8 text", hint="re-save it as UTF-8 JSON") from None
     except NotARegularFile as exc:
@@ -130,12 +157,28 @@ def check_repo_subfolder(subfolder: str) -> str:
     return "/".join(part for part in parts if part not in ("", "."))
 
 
-def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None) -> Evidence:
-    """Evidence from a local model folder (optionally one of its subfolders)."""
-    needed = documents_needed if isinstance(documents_needed, (set, frozenset)) else frozenset(documents_needed)
-    base = os.path.expanduser(os.fspath(folder))
-    if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
-        base = str(Path(base))  # the spelling pathlib gives (examples/m/ -> examples/m), only when it differs
+# per set of documents the rules read: (name, parent file name or None) in name order, memoised
+_DOCUMENT_ORDER: dict[frozenset[str], tuple[tuple[str, str | None], ...]] = {}
+
+
+def _document_order(needed: frozenset[str]) -> tuple[tuple[str, str | None], ...]:
+    order = _DOCUMENT_ORDER.get(needed)
+    if order is None:
+        order = tuple((name, name[len(PARENT) :] if name.startswith(PARENT) else None) for name in sorted(needed))
+        if len(_DOCUMENT_ORDER) < 64:
+            _DOCUMENT_ORDER[needed] = order
+    return order
+
+
+def _parent_of(root: str) -> str:
+    """`os.path.dirname(os.path.abspath(root))`; for an absolute path already in normal form, a string cut."""
+    if root.startswith("/") and "/." not in root and "//" not in root and not root.endswith("/"):
+        return root[: root.rfind("/")] or "/"
+    return os.path.dirname(os.path.abspath(root))
+
+
+def _check_folder(base: str) -> None:
+    """EvidenceError unless `base` is a folder."""
     try:
         mode = os.stat(base).st_mode
     except (OSError, ValueError):
@@ -145,14 +188,29 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
         ) from None
     if not stat.S_ISDIR(mode):
         raise EvidenceError(f"{base} is a file, not a model folder", hint="pass the folder that holds config.json")
+
+
+def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None) -> Evidence:
+    """Evidence from a local model folder (optionally one of its subfolders)."""
+    needed = documents_needed if isinstance(documents_needed, frozenset) else frozenset(documents_needed)
+    base = os.path.expanduser(os.fspath(folder))
+    if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
+        base = str(Path(base))  # the spelling pathlib gives (examples/m/ -> examples/m), only when it differs
+    json_folders: list[str] = []
     if subfolder:
+        _check_folder(base)
         if not os.path.isdir(inside(Path(base), subfolder)):
             raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
         root = os.path.join(base, subfolder)
+        listed, truncated = _walk(root, MAX_FILES, json_folders, None)
     else:
         root = base
-    json_folders: list[str] = []
-    listed, truncated = list_files(root, MAX_FILES, json_folders)
+
+        def unlisted(_error: BaseException) -> None:
+            _check_folder(base)  # says why (missing, a file); a folder it cannot list lists as empty
+
+        # no stat beforehand: listing the folder is what tells a folder from a missing path or a file
+        listed, truncated = _walk(root, MAX_FILES, json_folders, unlisted)
     for name in json_folders:
         if name in needed:
             raise EvidenceError(
@@ -167,9 +225,12 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
             f"the folder holds more than {MAX_FILES:,} files: the listing stopped there "
             "(the documents the rules read were still looked up by name)"
         )
-    for name in sorted(needed):
-        if name.startswith(PARENT):
-            parent_file = os.path.join(os.path.dirname(os.path.abspath(root)), name[len(PARENT) :])
+    parent = None
+    for name, parent_name in _document_order(needed):
+        if parent_name is not None:
+            if parent is None:
+                parent = _parent_of(root)
+            parent_file = os.path.join(parent, parent_name)
             if not is_regular_file(parent_file):
                 continue
             # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
@@ -179,22 +240,34 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
             except EvidenceError as error:  # not this model's file: a broken one is ignored, not fatal
                 notes.append(f"ignored {parent_file}: {error.message}")
             continue
-        path = os.path.join(root, name)
-        if name in files or (truncated and os.path.lexists(path)):
-            documents[name], dropped = check_document(name, read_json_document(path, path), path)
-            notes.extend(dropped)
-            if truncated:
-                files.add(name)  # type: ignore[union-attr]
+        if name in files:
+            path = os.path.join(root, name)
+        elif truncated:
+            path = os.path.join(root, name)
+            if not os.path.lexists(path):
+                continue
+        else:
+            continue
+        documents[name], dropped = check_document(name, read_json_document(path, path), path)
+        notes.extend(dropped)
+        if truncated:
+            files.add(name)  # type: ignore[union-attr]
     if GGUF_DOCUMENT in needed and any(name.endswith(".gguf") for name in files):
         header, gguf_notes = folder_document(root, files)  # the rules read GGUF headers: metadata only
         notes.extend(gguf_notes)
         if header is not None:
             documents[GGUF_DOCUMENT] = header
-    return Evidence(
-        source="folder",
-        ref=base,
-        files=frozenset(files),
-        documents=documents,
-        subfolder=subfolder,
-        notes=tuple(notes),
+    return new_frozen(
+        Evidence,
+        {
+            "source": "folder",
+            "ref": base,
+            "files": files if type(files) is frozenset else frozenset(files),
+            "documents": documents,
+            "hub": {},
+            "classes": (),
+            "subfolder": subfolder,
+            "revision": None,
+            "notes": tuple(notes),
+        },
     )
