@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resolver.errors import TaskResolverError
+from resolver.support.frozen import new_frozen
 
 # The keys a JSON input line may carry besides "ref".
 OPTION_KEYS = ("revision", "subfolder", "task", "library")
@@ -60,6 +61,17 @@ class Request:
         return not _repo_like(self.ref) or os.path.exists(os.path.expanduser(self.ref))
 
 
+# every field's default ("ref" has none: plain_request gives it)
+_PLAIN = {name: getattr(Request, name, None) for name in Request.__dataclass_fields__}
+
+
+def plain_request(ref: str) -> Request:
+    """`Request(ref=ref)`, without the frozen dataclass's __init__ (one per input line of a batch)."""
+    values = dict(_PLAIN)
+    values["ref"] = ref
+    return new_frozen(Request, values)
+
+
 def echo_key(echo: Mapping[str, Any] | None) -> str:
     """The canonical text of a request's extra fields ("" when there are none)."""
     return json.dumps(echo, sort_keys=True, separators=(",", ":")) if echo else ""
@@ -81,10 +93,14 @@ def from_text(text: str) -> Request:
         ref, _, revision = text.rpartition("@")
         if ref and revision and _repo_like(ref):
             return Request(ref=ref, revision=revision, label=text)
-    return Request(ref=text)
+    return plain_request(text)
 
 
 def _repo_like(ref: str) -> bool:
+    if ref.startswith(
+        ("/", "./", "../", "~")
+    ):  # a path: no repo id starts so (the Hub's rule, evidence/hub/repo_id.py)
+        return False
     from resolver.evidence.hub.repo_id import looks_like_repo_id
 
     return looks_like_repo_id(ref)

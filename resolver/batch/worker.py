@@ -208,10 +208,14 @@ def _part(resolver: Resolver, request: Request, name: str, settings: Settings) -
     }
 
 
+# json.dumps(record, separators=(",", ":"), default=str), without making an encoder per line
+_encode_json = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def render(record: dict[str, Any], shape: str) -> Any:
     """The output of one record: a JSON line, a CSV line, or the record itself."""
     if shape == "json":
-        return json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        return _encode_json(record) + "\n"
     if shape == "csv":
         return csv_line(record)
     return record
