@@ -3,13 +3,18 @@
 On N model folders made for the run (config.json of a few architectures, a weight file name):
 - floor: `os.listdir` + `json.load` of config.json, per folder, in this process;
 - in-process loop: `Resolver().resolve(folder)` per folder, in this process;
+- in-process loop writing lines: the same plus the line the batch writes (`to_dict`, JSON, a write and
+  a flush per line), the like-for-like counterpart of the batch command;
 - resolve_many(workers=1): the same through the batch scheduler (in this process, no pool);
 - `task-resolver batch FILE -o OUT --workers 1|2` in a fresh process (JSON lines with the trace, the
   way users run it), its start-up (a one-folder batch) reported and subtracted for the per-folder cost;
 - peak RSS of the batch process at N and at N/10 (streaming: it should not grow with N);
 - Dask: a LocalCluster of 1 and 2 worker processes on the loopback: start-up, the first partition
   (each worker's Resolver), per-folder cost, each worker's peak RSS.
-Run: `python bench/batch.py --folders 10000 --runs 3` prints JSON (docs/batch.md has a run's figures).
+Every figure is the median of `--runs` interleaved runs, with its range (`*_range`) and the ratios
+taken run by run (each pair saw the same machine load); the 1-minute load average before and after.
+Run: `python bench/batch.py --folders 10000 --runs 3` prints JSON (docs/batch.md has a run's figures);
+`bench/run.py` may run it as a part (it accepts `--no-optimum`, which changes nothing here).
 """
 
 from __future__ import annotations
@@ -67,6 +72,22 @@ def in_process(folders: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def in_process_lines(folders: list[str], out: Path) -> float:
+    from resolver.api import Resolver
+    from resolver.batch.worker import render
+
+    resolver = Resolver()
+    resolver.rules  # noqa: B018 - compiled outside the timed region
+    start = time.perf_counter()
+    with open(out, "w", encoding="utf-8") as handle:
+        for folder in folders:
+            data = resolver.resolve(folder).to_dict()
+            del data["ref"]
+            handle.write(render({"ref": folder, **data}, "json"))
+            handle.flush()
+    return time.perf_counter() - start
+
+
 def many(folders: list[str]) -> float:
     import resolver
 
@@ -115,12 +136,22 @@ def dask_figures(folders: list[str], workers: int) -> dict[str, Any]:
     }
 
 
+def _load() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def _spread(values: list[float], digits: int = 1) -> list[float]:
+    return [round(min(values), digits), round(max(values), digits)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folders", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--no-optimum", action="store_true", help="accepted for bench/run.py; nothing to leave out")
     args = parser.parse_args()
+    load_before = _load()
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         root = Path(tmp)
         folders = make_folders(root / "models", args.folders)
@@ -131,35 +162,57 @@ def main() -> None:
         one = root / "one.txt"
         one.write_text(folders[0] + "\n")
         out = root / "out.jsonl"
+        lines = root / "lines.jsonl"
         floor(folders)  # warm the OS file cache
-        timings: dict[str, list[float]] = {"floor": [], "in_process": [], "resolve_many_1": []}
+        timings: dict[str, list[float]] = {"floor": [], "in_process": [], "in_process_lines": [], "resolve_many_1": []}
         cli: dict[str, list[Any]] = {"start": [], "w1": [], "w2": [], "small": []}
         for _ in range(args.runs):  # interleaved: every variant sees the same machine load
             timings["floor"].append(floor(folders))
             timings["in_process"].append(in_process(folders))
+            timings["in_process_lines"].append(in_process_lines(folders, lines))
             timings["resolve_many_1"].append(many(folders))
             cli["start"].append(batch_cli(one, out, 1))
             cli["w1"].append(batch_cli(refs, out, 1))
+            assert out.read_bytes() == lines.read_bytes(), "the batch and the loop must write the same lines"
             cli["w2"].append(batch_cli(refs, out, 2))
+            assert out.read_bytes() == lines.read_bytes(), "2 workers must write the same lines as 1"
             cli["small"].append(batch_cli(small, out, 1))
         assert len(out.read_text().splitlines()) == len(small.read_text().splitlines())
         n = args.folders
-        per = {name: 1e6 * statistics.median(values) / n for name, values in timings.items()}
-        start = statistics.median(s.seconds for s in cli["start"])
+        runs_us = {name: [1e6 * v / n for v in values] for name, values in timings.items()}
+        starts = [s.seconds for s in cli["start"]]
+        runs_us["batch_cli_1"] = [1e6 * (s.seconds - st) / n for s, st in zip(cli["w1"], starts, strict=True)]
+        runs_us["batch_cli_2"] = [1e6 * (s.seconds - st) / n for s, st in zip(cli["w2"], starts, strict=True)]
+        per = {name: statistics.median(values) for name, values in runs_us.items()}
+
+        def run_ratios(top: str, bottom: str) -> list[float]:
+            return [a / b for a, b in zip(runs_us[top], runs_us[bottom], strict=True)]
+
+        pairs = {
+            "in_process / floor": ("in_process", "floor"),
+            "resolve_many(workers=1) / in_process": ("resolve_many_1", "in_process"),
+            "batch --workers 1 / in_process": ("batch_cli_1", "in_process"),
+            "batch --workers 1 / in_process writing the same lines": ("batch_cli_1", "in_process_lines"),
+            "batch --workers 1 / floor": ("batch_cli_1", "floor"),
+            "batch speed-up 2 workers vs 1": ("batch_cli_1", "batch_cli_2"),
+        }
+        ratios = {label: run_ratios(*pair) for label, pair in pairs.items()}
+        start = statistics.median(starts)
         w1 = statistics.median(s.seconds for s in cli["w1"])
         w2 = statistics.median(s.seconds for s in cli["w2"])
-        per["batch_cli_1"] = 1e6 * (w1 - start) / n
-        per["batch_cli_2"] = 1e6 * (w2 - start) / n
         figures: dict[str, Any] = {
             "folders": n,
+            "runs": args.runs,
             "cpus": os.cpu_count(),
+            "load_1min": {"before": load_before, "after": _load()},
             "per_folder_us": {k: round(v, 1) for k, v in per.items()},
-            "ratios": {
-                "in_process / floor": round(per["in_process"] / per["floor"], 2),
-                "resolve_many(workers=1) / in_process": round(per["resolve_many_1"] / per["in_process"], 2),
-                "batch --workers 1 / in_process": round(per["batch_cli_1"] / per["in_process"], 2),
-                "batch --workers 1 / floor": round(per["batch_cli_1"] / per["floor"], 2),
-                "batch speed-up 2 workers vs 1": round(per["batch_cli_1"] / per["batch_cli_2"], 2),
+            "per_folder_us_range": {k: _spread(v) for k, v in runs_us.items()},
+            "ratios": {label: round(statistics.median(values), 2) for label, values in ratios.items()},
+            "ratios_range": {label: _spread(values, 2) for label, values in ratios.items()},
+            "targets": {
+                "batch --workers 1 / in_process": "<= 1.2",
+                "batch speed-up 2 workers vs 1": ">= 1.6 (2 cores)",
+                "peak RSS at 100,000 folders": "< 100 MiB",
             },
             "batch_cli_wall_s": {"start_up": round(start, 3), "workers_1": round(w1, 2), "workers_2": round(w2, 2)},
             "peak_mib": {
@@ -171,6 +224,7 @@ def main() -> None:
                     statistics.median(s.peak_kib for s in cli["w2"]) / 1024, 1
                 ),
             },
+            "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
         }
         if not args.no_dask:
             try:

@@ -9,21 +9,32 @@ over all inputs:
 - `resolve_evidence(rules, from_object(cls))` with the evidence gathered beforehand, to separate
   the engine's share;
 - `Resolver.infer_task(cls)`: the task alone, the like-for-like counterpart of optimum's call;
-- optimum's `TasksManager.infer_task_from_model(cls)` over the same classes.
+- optimum's `TasksManager.infer_task_from_model(cls)` over the same classes;
+- local folders (`folders`): `Resolver.resolve(folder)` per folder on FOLDERS model folders made for
+  the run (config.json of a few architectures and a weight file name, as bench/batch.py makes them),
+  against the floor: `os.listdir` + `json.load` of config.json on the same folders, its passes
+  interleaved with resolve's (issue #12's target: within 1.5x of the floor).
 Each rate is the median of several passes, the tools' passes interleaved so all see the same load.
 Run alone: `python bench/inprocess.py --runs 5` prints JSON.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import statistics
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
+from batch import make_folders
 from common import median_rate, run_standalone, use_tests_helpers
 
 NOT_ANSWERED = None
+FOLDERS = 10_000  # model folders for the per-folder figures
 
 
 def _timed(passes: dict[str, list[float]], name: str, work: Callable[[], None]) -> None:
@@ -141,7 +152,49 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
     counts = {name: len(config_evidence) if name == "resolver_config" else len(classes) for name in tools}
     results["rates"] = {name: median_rate(counts[name], timings) for name, timings in passes.items()}
     results["passes"] = runs
+    results["folders"] = folder_figures(resolver, FOLDERS, runs)
     return results
+
+
+def folder_figures(resolver: Any, count: int, runs: int) -> dict[str, Any]:
+    """Per-folder µs of `resolver.resolve(folder)` and of the floor (listdir + json.load), passes interleaved."""
+
+    def floor(folders: Sequence[str]) -> None:
+        for folder in folders:
+            os.listdir(folder)
+            with open(os.path.join(folder, "config.json"), encoding="utf-8") as handle:
+                json.load(handle)
+
+    def resolve(folders: Sequence[str]) -> None:
+        for folder in folders:
+            resolver.resolve(folder)
+
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    with tempfile.TemporaryDirectory(prefix="bench-folders-") as tmp:
+        folders = make_folders(Path(tmp), count)
+        timings: dict[str, list[float]] = {"floor": [], "resolve": []}
+        floor(folders)  # warm-up: the OS file cache, then resolve's own
+        resolve(folders)
+        for _ in range(max(1, runs)):
+            for name, work in (("floor", floor), ("resolve", resolve)):
+                start = time.perf_counter()
+                work(folders)
+                timings[name].append(time.perf_counter() - start)
+    per = {name: [1e6 * t / count for t in values] for name, values in timings.items()}
+    ratios = [r / f for r, f in zip(per["resolve"], per["floor"], strict=True)]  # pass by pass: same load
+    return {
+        "folders": count,
+        "passes": len(ratios),
+        "floor_us": round(statistics.median(per["floor"]), 1),
+        "resolve_us": round(statistics.median(per["resolve"]), 1),
+        "floor_us_range": [round(min(per["floor"]), 1), round(max(per["floor"]), 1)],
+        "resolve_us_range": [round(min(per["resolve"]), 1), round(max(per["resolve"]), 1)],
+        "ratio": round(statistics.median(ratios), 2),
+        "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)],
+        "target_ratio": 1.5,
+        "load_1min": [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None],
+        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
+    }
 
 
 def main() -> None:
