@@ -10,7 +10,7 @@ import codecs
 import json
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +42,9 @@ def list_files(
     return _walk(os.fspath(root), limit, json_folders, None)
 
 
-def _walk(
-    root: str,
-    limit: int,
-    json_folders: list[str] | None,
-    root_error: Callable[[BaseException], None] | None,
-) -> tuple[frozenset[str], bool]:
-    """list_files; `root_error` is told when `root` itself cannot be listed (it may raise), else such
-    a root lists as empty, like any unreadable folder."""
+def _walk(root: str, limit: int, json_folders: list[str] | None, checked_as: str | None) -> tuple[frozenset[str], bool]:
+    """list_files; when `root` itself cannot be listed and `checked_as` is given, `_check_folder(checked_as)`
+    says why (missing, a file); a folder that cannot be listed lists as empty, like any unreadable one."""
     found: list[str] = []
     append = found.append
     stack = [("", root)]
@@ -60,8 +55,8 @@ def _walk(
             try:
                 listing = os.scandir(directory)
             except (OSError, ValueError) as error:
-                if root_error is not None and directory is root:
-                    root_error(error)
+                if checked_as is not None and directory is root:
+                    _check_folder(checked_as)
                 if isinstance(error, ValueError):
                     raise
                 continue
@@ -205,12 +200,8 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
         listed, truncated = _walk(root, MAX_FILES, json_folders, None)
     else:
         root = base
-
-        def unlisted(_error: BaseException) -> None:
-            _check_folder(base)  # says why (missing, a file); a folder it cannot list lists as empty
-
         # no stat beforehand: listing the folder is what tells a folder from a missing path or a file
-        listed, truncated = _walk(root, MAX_FILES, json_folders, unlisted)
+        listed, truncated = _walk(root, MAX_FILES, json_folders, base)
     for name in json_folders:
         if name in needed:
             raise EvidenceError(
