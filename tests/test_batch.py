@@ -210,6 +210,22 @@ def test_input_lines_parse():
     assert parse_line('{"ref": 3}').error is not None
 
 
+def test_a_plain_line_is_the_same_request_and_a_line_the_same_json_as_before():
+    import pickle
+
+    from resolver.batch.requests import plain_request
+    from resolver.batch.worker import render
+
+    for text in ("/data/models/m", "./m", "../m", "~/m", "org/name", "m"):
+        made = plain_request(text)
+        assert made == Request(ref=text) and hash(made) == hash(Request(ref=text)), text
+        assert repr(made) == repr(Request(ref=text)) and pickle.loads(pickle.dumps(made)) == made
+        assert parse_line(text) == Request(ref=text)
+    assert [Request(ref=t).is_local() for t in ("/no/such", "./no/such", "~/no/such")] == [True, True, True]
+    record = {"ref": "/m", "task": "fill-mask", "trace": [{"step": "é", "where": None}], "n": 1.5, "path": Path("/x")}
+    assert render(record, "json") == json.dumps(record, separators=(",", ":"), default=str) + "\n"
+
+
 # ------------------------------------------------------------------ --resume after a kill
 
 
