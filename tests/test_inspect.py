@@ -468,6 +468,8 @@ def test_a_hub_pipeline_resolves_its_components_at_the_same_commit(server, r):
         pipeline_tag="text-to-image",
     )
     inventory = inspect("org/tiny-sd", resolver=r)
+    # the file list and the sizes: two model-info requests; the components reuse the pinned commit's record
+    assert server.count("api") == 2
     unet = inventory.unit("unet")
     assert (unet.task, unet.loader) == ("text-to-image", "diffusers.UNet2DConditionModel")
     assert unet.size == 300 + len(json.dumps({"_class_name": "UNet2DConditionModel"}, indent=2))
@@ -475,9 +477,23 @@ def test_a_hub_pipeline_resolves_its_components_at_the_same_commit(server, r):
     assert inventory.unit("onnx/text_encoder/model.onnx").kind == "onnx"
 
 
-def test_offline_a_cached_repo_is_inspected_from_the_cache(server, r, monkeypatch):
+def test_a_revision_is_inspected_at_its_commit(server, r):
+    old = server.add_repo("org/moving", {"config.json": QWEN, "model-Q4_0.gguf": b"a" * 10})
+    server.add_repo("org/moving", {"config.json": QWEN, "model-Q8_0.gguf": b"b" * 20}, revisions={"v1": old})
+    then = inspect("org/moving", resolver=r, revision="v1")
+    assert then.revision == old and [u.path for u in then.of_kind("gguf")] == ["model-Q4_0.gguf"]
+    assert then.unit("model-Q4_0.gguf").size == 10
+    assert [u.quantization.name for u in inspect("org/moving", resolver=r).of_kind("gguf")] == ["Q8_0"]
+
+
+def test_offline_a_cached_repo_is_inspected_from_the_cache(server, r, monkeypatch, tmp_path):
     server.add_repo("org/cached", {"config.json": QWEN, "model.safetensors": b"w" * 10})
     online = inspect("org/cached", resolver=r)
+    from huggingface_hub import snapshot_download
+
+    snapshot = Path(snapshot_download("org/cached", endpoint=server.url, token=False))
+    local = inspect(snapshot, resolver=r)  # a cache snapshot: its files are links to blobs, followed for sizes
+    assert local.source == "folder" and local.unit(".").size == online.unit(".").size
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     offline = inspect("org/cached", resolver=r, offline=True)
     assert offline.source == "cache" and offline.unit(".").task == online.unit(".").task == "text-generation"
@@ -504,6 +520,11 @@ def test_what_is_no_model_is_a_typed_error(tmp_path, r):
     with pytest.raises(EvidenceError, match="holds no loadable unit") as caught:
         inspect(notes, resolver=r)
     assert caught.value.hint
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EvidenceError, match="holds no loadable unit.*it is empty"):
+        inspect(tmp_path / "empty", resolver=r)
+    with pytest.raises(EvidenceError, match="is a file, not a model folder"):
+        inspect(notes / "README.md", resolver=r)
     with pytest.raises(EvidenceError, match="not a folder or a repo id"):
         inspect(object(), resolver=r)  # type: ignore[arg-type]
 
@@ -513,6 +534,20 @@ def test_resolver_inspect_is_the_public_entry_point(tmp_path):
     inventory = resolver.inspect(str(folder))
     assert isinstance(inventory, Inventory)
     assert inventory.to_dict()["counts"] == {"model": 1}
+
+
+def test_inspecting_a_folder_imports_nothing_heavy(tmp_path):
+    import subprocess
+    import sys
+
+    folder = write(tmp_path / "m", {"config.json": QWEN, "model.safetensors": b"w", "onnx/model_q4.onnx": b"g"})
+    heavy = ["torch", "transformers", "huggingface_hub", "gguf", "numpy"]
+    code = (
+        "import sys, resolver; inventory = resolver.inspect(sys.argv[1]); "
+        f"print(len(inventory), [m for m in {heavy!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True)
+    assert out.stdout.split(None, 1) == ["2", "[]\n"]
 
 
 def golden_folder(tmp_path: Path) -> Path:

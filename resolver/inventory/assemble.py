@@ -103,9 +103,7 @@ def inspect(
         units.append(root_unit(root, listing, index, exports + gguf, adapters))
     units += components + adapters + modules + exports + gguf
     if not units:
-        if root_error is not None and not listing.files:
-            raise root_error
-        raise not_a_model(shown, listing)
+        raise not_a_model(shown, listing) from root_error
     order = {kind: number for number, kind in enumerate(KINDS)}
     units.sort(key=lambda unit: (order.get(unit.kind, len(order)), unit.path != ".", unit.path))
     notes += listing.notes
