@@ -501,6 +501,13 @@ def test_offline_a_cached_repo_is_inspected_from_the_cache(server, r, monkeypatc
         inspect("org/never-seen", resolver=r, offline=True)
 
 
+def test_a_repo_only_its_library_names_is_still_its_root_model(server, r):
+    server.add_repo("org/bears", {"README.md": "# fastai", "export.pkl": b"p" * 30}, library_name="fastai")
+    inventory = inspect("org/bears", resolver=r)
+    assert [(u.path, u.kind, u.library) for u in inventory] == [(".", "model", "fastai")]
+    assert inventory.unit(".").size == 30 + len("# fastai")
+
+
 def test_a_missing_repo_is_a_typed_error(server, r, capsys):
     with pytest.raises(RepoNotFound):
         inspect("org/missing", resolver=r)

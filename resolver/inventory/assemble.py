@@ -98,10 +98,11 @@ def inspect(
     gguf = find_gguf(index, listing, task)
     adapters = find_adapters(index, listing, resolve)
     modules = find_modules(listing, task, library, lambda files: framework_of(resolver.rules, files))
-    units: list[Unit] = []
-    if root is not None and is_a_model(root, listing, index):
-        units.append(root_unit(root, listing, index, exports + gguf, adapters))
-    units += components + adapters + modules + exports + gguf
+    units: list[Unit] = components + adapters + modules + exports + gguf
+    # the root is listed when it is a model of its own, or when the rules resolve it and nothing else loads
+    # (a Hub repo of a library whose files no rule names: fastai, espnet, AdapterHub ...)
+    if root is not None and (is_a_model(root, listing, index) or not units):
+        units.insert(0, root_unit(root, listing, index, exports + gguf, adapters))
     if not units:
         raise not_a_model(shown, listing) from root_error
     order = {kind: number for number, kind in enumerate(KINDS)}
