@@ -6,8 +6,6 @@ transformers are imported only by the loading helpers.
 
 from __future__ import annotations
 
-from typing import Any
-
 from resolver.errors import (
     EvidenceError,
     ResolutionError,
@@ -17,6 +15,10 @@ from resolver.errors import (
     UnknownTaskError,
 )
 from resolver.support.about import __version__
+
+TYPE_CHECKING = False  # not typing's: `import resolver` does not import typing
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "Evidence",

@@ -16,34 +16,51 @@ from resolver.evidence.folder import check_repo_subfolder, from_folder
 from resolver.evidence.hub.errors import HubUnavailable
 from resolver.evidence.model import Evidence
 from resolver.evidence.objects import from_object
-from resolver.rulebook.cache import content_key, read_cache, write_cache
+from resolver.rulebook.cache import RuleFile, content_key, read_cache, read_rule_files, write_cache
 from resolver.rulebook.compiled import CompiledRules, compile_rules
 from resolver.rulebook.documents import gather
 from resolver.rulebook.packs import RULES_ENV, env_rule_paths, installed_rule_paths
-from resolver.rulebook.schema import load_and_validate
+from resolver.rulebook.schema import load_and_validate, stamped_files
 from resolver.support.files import safe_exists
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
 
 
 def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True) -> CompiledRules:
-    """Load, validate (on a cache miss only) and compile the shipped rules plus `packs`, in order."""
+    """Load, validate and compile (on a cache miss only) the shipped rules plus `packs`, in order."""
     files = gather([Path(p) for p in packs], include_shipped=include_shipped)
-    key = content_key(files)
-    if key in _MEMO:
-        return _MEMO[key]
-    docs = read_cache(key)
-    if docs is None:
+    contents = read_rule_files(files)  # read once: the key, the stamp and the parser see the same bytes
+    key = content_key(files, contents)
+    rules = _MEMO.get(key)
+    if rules is not None:
+        return rules
+    rules = read_cache(key)  # a warm start: the compiled rules, unpickled
+    if rules is None:
+        rules = build_rules(files, contents)
+        write_cache(key, rules)
+    _MEMO[key] = rules
+    return rules
+
+
+def build_rules(files: Sequence[RuleFile], contents: Sequence[bytes], *, trust_stamp: bool = True) -> CompiledRules:
+    """Parse, validate and compile rule files (a cache miss); RuleError with every finding if they are unusable.
+
+    Shipped files whose exact bytes the stamp records as validated (resolver/support/stamp.py) skip
+    the JSON Schema check, and the unchanged shipped set alone skips the cross-file checks too;
+    `trust_stamp=False` checks everything.
+    """
+    trusted, whole_set = stamped_files(files, contents) if trust_stamp else (frozenset(), False)
+    docs, findings = load_and_validate(files, contents, trusted)
+    if any(f.severity == "error" for f in findings):
+        raise RuleError(findings)
+    rules = compile_rules(docs)
+    if not whole_set:
         from resolver.validation.semantic import semantic_findings  # a cache miss only: warm starts skip the checks
 
-        docs, findings = load_and_validate(files)
-        if not any(f.severity == "error" for f in findings):
-            findings += semantic_findings(compile_rules(docs))
+        findings += semantic_findings(rules)
         if any(f.severity == "error" for f in findings):
             raise RuleError(findings)
-        write_cache(key, docs)
-    rules = compile_rules(docs)
-    _MEMO[key] = rules
+        rules.forget_plans()  # the checks' resolutions leave no trace in what is cached
     return rules
 
 

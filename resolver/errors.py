@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from resolver.support.frozen import Record
+
+TYPE_CHECKING = False  # not typing's: `import resolver` does not import typing
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 
 class TaskResolverError(Exception):
@@ -19,17 +23,21 @@ class TaskResolverError(Exception):
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem in a rule file, located as `file:line:col` plus the path inside the document."""
+class Finding(Record):
+    """One problem in a rule file, located as `file:line:col` plus the path inside the document.
 
+    A frozen record, not a dataclass: `import resolver` stays free of `dataclasses` (and `inspect`).
+    """
+
+    __slots__ = ("file", "line", "col", "message", "check", "severity", "doc_path")
+    _defaults: ClassVar[dict[str, Any]] = {"severity": "error", "doc_path": None}
     file: str
     line: int
     col: int
     message: str
     check: str
-    severity: str = "error"
-    doc_path: str | None = None
+    severity: str
+    doc_path: str | None
 
     def format(self) -> str:
         where = f" (at {self.doc_path})" if self.doc_path else ""

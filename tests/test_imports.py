@@ -37,3 +37,46 @@ def test_import_resolver_alone_is_light():
     code = "import sys, resolver; print(sorted(m for m in sys.modules if m.split('.')[0] in ('yaml', 'resolver')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "yaml" not in out.stdout, "import resolver must not even parse YAML"
+
+
+LIGHT_PROBE = """
+import json, sys
+before = set(sys.modules)
+{code}
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+
+
+def modules_added(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules `code` imports beyond what the bare interpreter (site, .pth hooks) already has."""
+    probe = LIGHT_PROBE.format(code=code)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_resolver_needs_no_dataclasses_typing_or_hashing():
+    added = modules_added("import resolver")
+    heavy = {"dataclasses", "inspect", "typing", "yaml", "jsonschema", "hashlib", "pickle", "argparse"}
+    assert not heavy & added, sorted(heavy & added)
+
+
+def test_the_cli_builds_only_the_invoked_command(tmp_path):
+    env = {**os.environ, "TASK_RESOLVER_CACHE": str(tmp_path)}
+    folder = str(ROOT / "examples" / "distilbert-sst2")
+    code = (
+        "import contextlib, io\nfrom resolver.cli.main import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['resolve', {folder!r}])\n"
+    )
+    modules_added(code, env)  # the first run writes the rules cache
+    added = modules_added(code, env)
+    commands = {m for m in added if m.startswith("resolver.cli.commands.")}
+    assert commands == {"resolver.cli.commands.resolve"}
+    assert not {"yaml", "jsonschema", "resolver.validation"} & added
+
+
+def test_help_still_lists_every_command():
+    from resolver.cli.main import COMMANDS, build_parser
+
+    text = build_parser().format_help()
+    assert all(name in text for name in COMMANDS)
+    assert build_parser(["resolve", "x"]).parse_args(["resolve", "x"]).ref == "x"

@@ -78,7 +78,7 @@ def test_a_warm_cache_skips_parsing_and_validation_until_a_file_changes(cache, t
     load_rules([pack])  # cold: parses, validates, writes the cache
     assert len(cache_files(cache)) == 1
 
-    def no_validation(files):
+    def no_validation(*args, **kwargs):
         raise AssertionError("the rules were parsed and validated although the cache holds them")
 
     forget_memo(monkeypatch)
@@ -155,10 +155,55 @@ def fresh_process(env: dict[str, str]) -> dict:
 def test_a_fresh_process_with_a_warm_cache_neither_parses_yaml_nor_validates(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("TASK_RESOLVER_NO_CACHE", "TASK_RESOLVER_RULES")}
     env["TASK_RESOLVER_CACHE"] = str(tmp_path / "rules-cache")
-    cold = fresh_process(env)
-    assert cold == {"task": "text-classification", "loaded": ["jsonschema", "yaml"]}
+    cold = fresh_process(env)  # parses the YAML; the stamp spares the shipped files the schema check
+    assert cold == {"task": "text-classification", "loaded": ["yaml"]}
     assert len(cache_files(tmp_path / "rules-cache")) == 1
     warm = fresh_process(env)
     assert warm == {"task": "text-classification", "loaded": []}
     uncached = fresh_process({**env, "TASK_RESOLVER_NO_CACHE": "1"})
-    assert uncached == {"task": "text-classification", "loaded": ["jsonschema", "yaml"]}
+    assert uncached == {"task": "text-classification", "loaded": ["yaml"]}
+    pack = write_pack(tmp_path / "pack", "fill-mask")  # a rule pack is always validated in full
+    with_pack = fresh_process({**env, "TASK_RESOLVER_RULES": str(pack)})
+    assert with_pack == {"task": "text-classification", "loaded": ["jsonschema", "yaml"]}
+
+
+def test_the_cached_compiled_rules_resolve_exactly_as_freshly_compiled_ones(cache, monkeypatch):
+    """A warm start unpickles the compiled rules (conditions compiled on first use): same Resolutions."""
+    import pickle
+
+    from resolver.engine.resolve import resolve_evidence
+    from resolver.evidence.model import Evidence
+
+    fresh = load_rules()
+    assert cache_files(cache)
+    forget_memo(monkeypatch)
+    warm = load_rules()
+    assert warm is not fresh and type(warm) is type(fresh)
+    again = pickle.loads(pickle.dumps(warm))  # a rule set used already (plans, compiled conditions) pickles too
+    examples: list[dict] = []  # the rules' own examples, every kind of input the rules know
+
+    def collect(data):
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key == "examples" and isinstance(value, list):
+                    examples.extend(item for item in value if isinstance(item, dict))
+                else:
+                    collect(value)
+        elif isinstance(data, list):
+            for item in data:
+                collect(item)
+
+    for doc in fresh.docs:
+        collect(doc.data)
+    assert len(examples) > 20
+    for example in examples:
+        evidence = Evidence.from_dict(example)
+        answers = []
+        for rules in (fresh, warm, again):
+            try:
+                answers.append(resolve_evidence(rules, evidence))
+            except Exception as error:  # the same failure counts as the same answer
+                answers.append((type(error).__name__, str(error)))
+        assert answers[0] == answers[1] == answers[2], example
+    assert [d.label for d in warm.docs] == [d.label for d in fresh.docs]
+    assert [d.data for d in warm.docs] == [d.data for d in fresh.docs]

@@ -29,21 +29,37 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command-line parser. Given the arguments, only the invoked command's own parser is built
+    (importing one command module, not all of them); without, or for a name that is no command, all."""
     parser = CommandParser(
         prog="task-resolver", description="Say which task a Hugging Face model was trained for, and why."
     )
     parser.add_argument("--version", action="version", version=f"task-resolver {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
+    invoked = _invoked(argv)
     for name, (module_name, help_text) in COMMANDS.items():
+        if invoked is not None and name != invoked:
+            continue
         command = sub.add_parser(name, help=help_text, description=help_text)
         importlib.import_module(module_name).add_arguments(command)
         command.set_defaults(_module=module_name)
     return parser
 
 
+def _invoked(argv: Sequence[str] | None) -> str | None:
+    """The command the arguments name (the first one not an option: the top level takes no values), if one."""
+    for arg in argv if argv is not None else ():
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+        if arg == "--":
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)

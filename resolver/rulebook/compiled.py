@@ -8,38 +8,49 @@ new `detect` entries and layouts from a later pack are tried before the earlier 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from resolver.conditions.language import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
 from resolver.conditions.needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
 from resolver.rulebook.documents import RuleDoc
+from resolver.support.frozen import Record
+
+_UNSET: Any = object()
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+def _compiled(spec: Any) -> Predicate | None:
+    """The predicate of a condition as written (None: no condition, always holds)."""
+    return compile_condition(spec) if spec else None
+
+
+class Case(Record):
     """One branch of a pattern or layout: a condition (None = always) and the task it gives.
 
     `default`: the case is a guess of last resort (a generic suffix's fallback, a layout's fallback),
-    which a later specific answer (the Hub's pipeline_tag, say) beats.
+    which a later specific answer (the Hub's pipeline_tag, say) beats. `when` is compiled from
+    `spec` (the condition as written) on first use.
     """
 
-    when: Predicate | None
+    __slots__ = ("task", "where", "spec", "default", "when")
+    _defaults: ClassVar[dict[str, Any]] = {"spec": None, "default": False}
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {"when": lambda self: _compiled(self.spec)}
     task: str
     where: str
-    spec: Any = None
-    default: bool = False
+    spec: Any
+    default: bool
+    when: Predicate | None
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
+class Pattern(Record):
     """An architecture-name pattern (`suffix` or `contains`) and its cases, tried in order."""
 
+    __slots__ = ("needle", "kind", "cases", "where", "examples")
+    _defaults: ClassVar[dict[str, Any]] = {"examples": ()}
     needle: str
     kind: str
     cases: tuple[Case, ...]
     where: str
-    examples: tuple[dict, ...] = ()
+    examples: tuple[dict, ...]
 
     def matches(self, name: str) -> bool:
         if self.kind == "suffix":
@@ -55,54 +66,80 @@ def pattern_kind(entry: Mapping[str, Any]) -> str:
     return next(kind for kind in PATTERN_KINDS if kind in entry)
 
 
-@dataclass(frozen=True, slots=True)
-class LoaderRule:
-    """A class (import path) that loads a task for a library, maybe gated by a condition or versions."""
+class LoaderRule(Record):
+    """A class (import path) that loads a task for a library, maybe gated by a condition (`spec`) or versions."""
 
+    __slots__ = ("import_path", "spec", "requires", "where", "when")
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {"when": lambda self: _compiled(self.spec)}
     import_path: str
-    when: Predicate | None
+    spec: Any
     requires: tuple[tuple[str, str], ...]
     where: str
+    when: Predicate | None
 
 
-@dataclass(frozen=True, slots=True)
-class TaskDef:
+class TaskDef(Record):
+    __slots__ = ("name", "synonyms", "loaders", "where")
     name: str
     synonyms: tuple[str, ...]
     loaders: dict[str, tuple[LoaderRule, ...]]
     where: str
 
 
-@dataclass(frozen=True, slots=True)
-class LibraryDef:
+class LibraryDef(Record):
+    __slots__ = ("name", "default_task", "package", "default_loader", "where", "tasks")
+    _defaults: ClassVar[dict[str, Any]] = {"tasks": ()}
     name: str
     default_task: str
     package: str | None
     default_loader: str | None
     where: str
-    tasks: tuple[str, ...] = ()  # what the Hub says the library serves
+    tasks: tuple[str, ...]  # what the Hub says the library serves
 
 
-@dataclass(frozen=True, slots=True)
-class Branch:
-    """One alternative of a detector's top-level `any` (or its whole `when`): the test, in words, and its needs."""
+class Branch(Record):
+    """One alternative of a detector's top-level `any` (or its whole `when`): the test, in words, and its needs.
 
-    when: Predicate | None  # None: the detector's `when` already held, nothing more to test
+    `source` is the alternative as written (None: the detector's `when` already held, nothing more
+    to test); `when` is compiled from it on first use.
+    """
+
+    __slots__ = ("source", "text", "needs", "when")
+    _defaults: ClassVar[dict[str, Any]] = {"needs": NOTHING}
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {"when": lambda self: _compiled(self.source)}
+    source: Any
     text: str
-    needs: Needs = NOTHING
-
-
-@dataclass(frozen=True, slots=True)
-class Detector:
-    """A library or framework detection entry; `use` names a built-in source (hub_library_name)."""
-
-    name: str | None
+    needs: Needs
     when: Predicate | None
+
+
+class Detector(Record):
+    """A library or framework detection entry; `use` names a built-in source (hub_library_name).
+
+    `when` is compiled from `when_from` on first use: the entry's `when` as written (`spec`), or in a
+    plan the alternatives of it that can hold there.
+    """
+
+    __slots__ = ("name", "where", "use", "branches", "needs", "spec", "when_from", "when")
+    _defaults: ClassVar[dict[str, Any]] = {"use": None, "branches": (), "needs": NOTHING, "spec": None}
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "when_from": lambda self: self.spec,
+        "when": lambda self: _compiled(self.when_from),
+    }
+    name: str | None
     where: str
-    use: str | None = None
-    branches: tuple[Branch, ...] = ()  # the alternatives of `when`, so the trace names the one that held
-    needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
-    spec: Any = None  # `when` as written
+    use: str | None
+    branches: tuple[Branch, ...]  # the alternatives of `when`, so the trace names the one that held
+    needs: Needs  # evidence `when` cannot hold without (resolver.needs)
+    spec: Any  # `when` as written
+    when_from: Any
+    when: Predicate | None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.when_from is not self.spec:  # a plan's pruned detector: pickle what it tests
+            values = {name: getattr(self, name) for name in self._stored}
+            return _detector_for, (values, self.when_from)
+        return super().__reduce__()
 
     def evidence(self, facts: Any) -> str:
         """In words, what made `when` hold: the first alternative of a top-level `any` that holds."""
@@ -119,36 +156,49 @@ class Detector:
         if len(kept) == len(self.branches):
             return self
         if len(kept) == 1:  # its test decides, and names itself
-            return replace(self, when=kept[0].when, branches=(Branch(None, kept[0].text),))
+            return _detector_for(self._changed(branches=(Branch(None, kept[0].text),)), kept[0].source, kept[0].when)
         tests = [branch.when for branch in kept if branch.when is not None]  # the alternatives of an `any` all test
-        return replace(self, when=any_of(tests), branches=kept)
+        return _detector_for(self._changed(branches=kept), {"any": [branch.source for branch in kept]}, any_of(tests))
+
+    def _changed(self, **changes: Any) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in self._stored}
+        values.update(changes)
+        return values
+
+
+def _detector_for(values: dict[str, Any], when_from: Any, when: Any = _UNSET) -> Detector:
+    """A detector that tests `when_from` (an equivalent predicate `when` may come precompiled)."""
+    if when is _UNSET:
+        return Detector(**values, when_from=when_from)
+    return Detector(**values, when_from=when_from, when=when)
 
 
 def _detector(name: str, spec: dict, where: str) -> Detector:
     """A detection entry; the alternatives of a top-level `any` are kept apart so the trace can name the one used."""
     if list(spec) == ["any"]:
-        branches = tuple(Branch(compile_condition(item), describe(item), needs_of(item)) for item in spec["any"])
+        branches = tuple(Branch(item, describe(item), needs_of(item)) for item in spec["any"])
     else:
         branches = (Branch(None, describe(spec)),)
-    return Detector(name, compile_condition(spec), where, branches=branches, needs=needs_of(spec), spec=spec)
+    return Detector(name, where, branches=branches, needs=needs_of(spec), spec=spec)
 
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
+class Lookup(Record):
+    __slots__ = ("file", "key", "table", "where")
     file: str
     key: str
     table: dict[str, tuple[str, str]]  # value -> (task, where)
     where: str
 
 
-@dataclass(frozen=True, slots=True)
-class ValueRef:
+class ValueRef(Record):
     """Where a layout reads a value: `key` (dotted) of the JSON document `file`, of the Hub's
     metadata (`source` hub), or the name of the model's own class (`source` class)."""
 
+    __slots__ = ("key", "file", "source")
+    _defaults: ClassVar[dict[str, Any]] = {"file": None, "source": "file"}
     key: str
-    file: str | None = None
-    source: str = "file"  # file | hub | class
+    file: str | None
+    source: str  # file | hub | class
 
     def read(self, facts: Any) -> Any:
         if self.source == "class":
@@ -163,21 +213,58 @@ class ValueRef:
         return f"Hub {self.key}" if self.source == "hub" else f"{self.file} {self.key}"
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(Record):
+    """A folder layout. `when` is compiled from `when_from` on first use: the layout's `when` as
+    written (`spec`), or in a plan what is left of it where only some channels are present."""
+
+    __slots__ = (
+        "name",
+        "lookup",
+        "cases",
+        "component",
+        "where",
+        "examples",
+        "architecture",
+        "base_model",
+        "task_from_class",
+        "loader_module",
+        "needs",
+        "spec",
+        "when_from",
+        "when",
+    )
+    _defaults: ClassVar[dict[str, Any]] = {
+        "examples": (),
+        "architecture": (),
+        "base_model": (),
+        "task_from_class": (),
+        "loader_module": None,
+        "needs": NOTHING,
+        "spec": None,
+    }
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "when_from": lambda self: self.spec,
+        "when": lambda self: compile_condition(self.when_from),
+    }
     name: str
-    when: Predicate
     lookup: Lookup | None
     cases: tuple[Case, ...]
     component: bool
     where: str
-    examples: tuple[dict, ...] = ()
-    architecture: tuple[ValueRef, ...] = ()  # where the folder names the class that loads it
-    base_model: tuple[ValueRef, ...] = ()  # where it names the model it adapts (PEFT adapters, ...)
-    task_from_class: tuple[ValueRef, ...] = ()  # where it names a class the architecture tables know
-    loader_module: str | None = None  # the `architecture` class, imported from this module, loads the folder
-    needs: Needs = NOTHING  # evidence `when` cannot hold without (resolver.needs)
-    spec: Any = None  # `when` as written
+    examples: tuple[dict, ...]
+    architecture: tuple[ValueRef, ...]  # where the folder names the class that loads it
+    base_model: tuple[ValueRef, ...]  # where it names the model it adapts (PEFT adapters, ...)
+    task_from_class: tuple[ValueRef, ...]  # where it names a class the architecture tables know
+    loader_module: str | None  # the `architecture` class, imported from this module, loads the folder
+    needs: Needs  # evidence `when` cannot hold without (resolver.needs)
+    spec: Any  # `when` as written
+    when_from: Any
+    when: Predicate
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self.when_from is not self.spec:  # a plan's pruned layout: pickle what it tests
+            return _layout_for, ({name: getattr(self, name) for name in self._stored}, self.when_from)
+        return super().__reduce__()
 
     def for_channels(self, present: frozenset[str]) -> Layout | None:
         """This layout with the alternatives of `when` that cannot hold on evidence offering `present`
@@ -185,20 +272,24 @@ class Layout:
         pruned = prune(self.spec, present)
         if pruned is None:
             return None
-        return self if pruned == self.spec else replace(self, when=compile_condition(pruned))
+        return self if pruned == self.spec else _layout_for({n: getattr(self, n) for n in self._stored}, pruned)
 
 
-@dataclass(frozen=True, slots=True)
-class AutoClass:
+def _layout_for(values: dict[str, Any], when_from: Any) -> Layout:
+    return Layout(**values, when_from=when_from)
+
+
+class AutoClass(Record):
+    __slots__ = ("task", "rank", "where")
     task: str
     rank: int  # position in the Hub's order: a higher rank is more specific
     where: str
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Record):
     """The detectors and layouts that can match evidence offering a given set of channels, in rule order."""
 
+    __slots__ = ("library_detect", "frameworks", "layouts", "strategies")
     library_detect: tuple[Detector, ...]
     frameworks: tuple[Detector, ...]
     layouts: tuple[Layout, ...]
@@ -208,33 +299,92 @@ class Plan:
 MAX_PLANS = 4096  # distinct evidence shapes remembered; past that, plans are built per call
 
 
-@dataclass
 class CompiledRules:
-    """Every rule, indexed for the engine. Built once per rule set (and memoised by content hash)."""
+    """Every rule, indexed for the engine. Built once per rule set (and memoised by content hash).
 
-    docs: list[RuleDoc]
-    tasks: dict[str, TaskDef] = field(default_factory=dict)
-    synonyms: dict[str, tuple[str, str]] = field(default_factory=dict)  # alias -> (task, where)
-    strip_suffixes: tuple[str, ...] = ()
-    libraries: dict[str, LibraryDef] = field(default_factory=dict)
-    hub_libraries: frozenset[str] = frozenset()  # the Hub's library names, spelled as detection spells them
-    hub_libraries_source: str = ""
-    library_detect: list[Detector] = field(default_factory=list)
-    frameworks: list[Detector] = field(default_factory=list)
-    exact: dict[str, tuple[str, str]] = field(default_factory=dict)  # class -> (task, where)
-    generated: dict[str, tuple[str, str]] = field(default_factory=dict)
-    generated_from: dict[str, str] = field(default_factory=dict)
-    patterns: list[Pattern] = field(default_factory=list)
-    legacy_prefixes: tuple[str, ...] = ()
-    auto_mappings: list[dict] = field(default_factory=list)
-    auto_classes: dict[str, AutoClass] = field(default_factory=dict)
-    layouts: list[Layout] = field(default_factory=list)
-    fallback: tuple[str, ...] = ()
-    fallback_where: str = ""
-    documents: frozenset[str] = frozenset()  # JSON files the conditions read
-    default_wheres: frozenset[str] = frozenset()  # where the `default: true` cases are: answers from there are defaults
-    channels: ChannelIndex = field(default_factory=lambda: ChannelIndex(()))  # what conditions need
-    _plans: dict[frozenset[str], Plan] = field(default_factory=dict, repr=False)
+    It pickles whole (the compiled-rules cache): conditions are kept as written and compiled on
+    first use, the plans memo is left out, and the documents (big: every node's position) are kept
+    as one pickled blob that is read back only when something asks for `docs` (validation, the
+    vocabularies), so a warm start unpickles the indexes alone.
+    """
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "tasks",
+        "synonyms",
+        "strip_suffixes",
+        "libraries",
+        "hub_libraries",
+        "hub_libraries_source",
+        "library_detect",
+        "frameworks",
+        "exact",
+        "generated",
+        "generated_from",
+        "patterns",
+        "legacy_prefixes",
+        "auto_mappings",
+        "auto_classes",
+        "layouts",
+        "fallback",
+        "fallback_where",
+        "documents",
+        "default_wheres",
+        "channels",
+    )
+
+    def __init__(self, docs: Sequence[RuleDoc] = ()) -> None:
+        self._docs: list[RuleDoc] | None = list(docs)
+        self._docs_blob: bytes | None = None
+        self.tasks: dict[str, TaskDef] = {}
+        self.synonyms: dict[str, tuple[str, str]] = {}  # alias -> (task, where)
+        self.strip_suffixes: tuple[str, ...] = ()
+        self.libraries: dict[str, LibraryDef] = {}
+        self.hub_libraries: frozenset[str] = frozenset()  # the Hub's library names, spelled as detection spells them
+        self.hub_libraries_source = ""
+        self.library_detect: list[Detector] = []
+        self.frameworks: list[Detector] = []
+        self.exact: dict[str, tuple[str, str]] = {}  # class -> (task, where)
+        self.generated: dict[str, tuple[str, str]] = {}
+        self.generated_from: dict[str, str] = {}
+        self.patterns: list[Pattern] = []
+        self.legacy_prefixes: tuple[str, ...] = ()
+        self.auto_mappings: list[dict] = []
+        self.auto_classes: dict[str, AutoClass] = {}
+        self.layouts: list[Layout] = []
+        self.fallback: tuple[str, ...] = ()
+        self.fallback_where = ""
+        self.documents: frozenset[str] = frozenset()  # JSON files the conditions read
+        # where the `default: true` cases are: answers from there are defaults
+        self.default_wheres: frozenset[str] = frozenset()
+        self.channels: ChannelIndex = ChannelIndex(())  # what conditions need
+        self._plans: dict[frozenset[str], Plan] = {}
+
+    @property
+    def docs(self) -> list[RuleDoc]:
+        """The validated documents the rules were compiled from, in pack order."""
+        if self._docs is None:
+            import pickle
+
+            self._docs = pickle.loads(self._docs_blob or pickle.dumps([]))
+            self._docs_blob = None
+        return self._docs
+
+    def __getstate__(self) -> dict[str, Any]:
+        import pickle
+
+        blob = self._docs_blob if self._docs is None else pickle.dumps(self._docs, protocol=pickle.HIGHEST_PROTOCOL)
+        return {"docs_blob": blob, **{name: getattr(self, name) for name in self.FIELDS}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({name: state[name] for name in self.FIELDS})
+        self._docs, self._docs_blob, self._plans = None, state["docs_blob"], {}
+
+    def __repr__(self) -> str:
+        return f"<CompiledRules: {len(self.tasks)} tasks, {len(self.libraries)} libraries, {len(self.layouts)} layouts>"
+
+    def forget_plans(self) -> None:
+        """Drop the memoised plans (they are rebuilt on demand)."""
+        self._plans.clear()
 
     def condition_specs(self) -> list[Any]:
         """The `when` of every detector and layout: what plans prune (resolver.needs)."""
@@ -309,7 +459,6 @@ def _cases(doc: RuleDoc, entry: dict, path: tuple) -> tuple[Case, ...]:
         when = case.get("when")
         cases.append(
             Case(
-                compile_condition(when) if when else None,
                 case["task"],
                 doc.where(*path, "cases", index),
                 when,
@@ -317,7 +466,7 @@ def _cases(doc: RuleDoc, entry: dict, path: tuple) -> tuple[Case, ...]:
             )
         )
     if "task" in entry:
-        cases.append(Case(None, entry["task"], doc.where(*path, "task")))
+        cases.append(Case(entry["task"], doc.where(*path, "task")))
     return tuple(cases)
 
 
@@ -332,7 +481,7 @@ def _compile_tasks(rules: CompiledRules, doc: RuleDoc) -> None:
             loaders[library] = tuple(
                 LoaderRule(
                     entry["class"],
-                    compile_condition(entry["when"]) if entry.get("when") else None,
+                    entry.get("when"),
                     tuple((entry.get("requires") or {}).items()),
                     doc.where("tasks", name, "loaders", library, index),
                 )
@@ -365,7 +514,7 @@ def _compile_libraries(rules: CompiledRules, doc: RuleDoc, new_detectors: list[D
     for index, entry in enumerate(doc.data.get("detect") or ()):
         where = doc.where("detect", index)
         if "use" in entry:
-            new_detectors.append(Detector(None, None, where, use=entry["use"], needs=(frozenset({HUB}),)))
+            new_detectors.append(Detector(None, where, use=entry["use"], needs=(frozenset({HUB}),)))
         else:
             new_detectors.append(_detector(entry["library"], entry["when"], where))
 
@@ -410,7 +559,6 @@ def _compile_layouts(rules: CompiledRules, doc: RuleDoc, new_layouts: list[Layou
         new_layouts.append(
             Layout(
                 entry["name"],
-                compile_condition(entry["when"]),
                 lookup,
                 _cases(doc, entry, path),
                 bool(entry.get("component", False)),

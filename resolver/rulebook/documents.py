@@ -88,12 +88,12 @@ def gather(packs: Sequence[Path], include_shipped: bool = True) -> list[tuple[Pa
     return found
 
 
-def parse(path: Path, label: str, pack: int) -> tuple[RuleDoc | None, list[Finding]]:
-    """Parse one file and check its header; schema validation is separate."""
+def parse(path: Path, label: str, pack: int, raw: bytes | None = None) -> tuple[RuleDoc | None, list[Finding]]:
+    """Parse one file (or `raw`, its bytes already read) and check its header; schema validation is separate."""
     try:
         from resolver.rulebook.yaml_source import load_yaml_file
 
-        data, positions = load_yaml_file(path, label)
+        data, positions = load_yaml_file(path, label, raw)
     except RuleError as exc:
         return None, exc.findings
     except OSError as exc:

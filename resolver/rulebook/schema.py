@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -163,17 +163,107 @@ def _validator(kind: str) -> Any:
     return _VALIDATORS[kind]
 
 
-def load_and_validate(files: Sequence[tuple[Path, str, int]]) -> tuple[list[RuleDoc], list[Finding]]:
-    """Parse and schema-check every file; return the usable documents and every finding."""
+def load_and_validate(
+    files: Sequence[tuple[Path, str, int]],
+    contents: Sequence[bytes] | None = None,
+    trusted: Collection[int] = (),
+) -> tuple[list[RuleDoc], list[Finding]]:
+    """Parse and schema-check every file; return the usable documents and every finding.
+
+    `contents`: the files' bytes, already read (else each file is read here). `trusted`: indices of
+    files whose exact bytes the stamp records as validated against these very schemas
+    (`stamped_files`): they are parsed but not schema-checked again.
+    """
     docs: list[RuleDoc] = []
     findings: list[Finding] = []
-    for path, label, pack in files:
-        doc, problems = parse(path, label, pack)
+    for index, (path, label, pack) in enumerate(files):
+        doc, problems = parse(path, label, pack, None if contents is None else contents[index])
         findings.extend(problems)
         if doc is None:
             continue
-        problems = schema_findings(doc)
+        problems = [] if index in trusted else schema_findings(doc)
         findings.extend(problems)
         if not problems:
             docs.append(doc)
     return docs, findings
+
+
+# ---------------------------------------------------------------- the stamp of the shipped rules
+#
+# The first run after an install would spend most of its time importing jsonschema and checking the
+# shipped rule files, which the test suite has already checked. resolver/support/stamp.py records,
+# for each shipped file, a hash of its exact bytes, the schemas and the package version, as
+# validated (schema and cross-file checks) when the stamp was written; tests/test_startup_stamp.py
+# fails whenever a shipped file, a schema or the version changes without the stamp being rewritten
+# (`UPDATE_GOLDEN=1 python -m pytest tests/test_startup_stamp.py`, which validates first). A file
+# whose bytes differ by one bit has another hash and is fully validated; rule packs always are.
+
+
+def file_stamp(label: str, raw: bytes, schemas: bytes) -> str:
+    """The stamp of one shipped file: its label, its exact bytes, the schemas' digest, the version."""
+    from resolver.rulebook.cache import sha256
+    from resolver.support.about import __version__
+
+    digest = sha256(f"task-resolver stamp 1\0{__version__}\0{label}\0".encode())
+    digest.update(schemas)
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+def set_stamp(stamps: Mapping[str, str]) -> str:
+    """The stamp of a whole set of files (label -> file stamp): they were validated together."""
+    from resolver.rulebook.cache import sha256
+
+    digest = sha256(b"task-resolver stamp set 1")
+    for label in sorted(stamps):
+        digest.update(f"\0{label}\0{stamps[label]}".encode())
+    return digest.hexdigest()
+
+
+def shipped_stamps(files: Sequence[tuple[Path, str, int]], contents: Sequence[bytes]) -> dict[str, str]:
+    """label -> file stamp of the shipped files (pack 0) among `files`."""
+    from resolver.rulebook.cache import schema_digest
+
+    schemas = schema_digest()
+    return {
+        label: file_stamp(label, raw, schemas)
+        for (_, label, pack), raw in zip(files, contents, strict=True)
+        if pack == 0
+    }
+
+
+def stamped_files(files: Sequence[tuple[Path, str, int]], contents: Sequence[bytes]) -> tuple[frozenset[int], bool]:
+    """(indices of the shipped files the stamp vouches for, whether it vouches for the whole rule set).
+
+    The whole set: no rule pack, and exactly the stamped shipped files, every one unchanged; then the
+    cross-file checks were passed too, by this very set.
+    """
+    from resolver.support.stamp import VALIDATED, VALIDATED_SET
+
+    if not VALIDATED:
+        return frozenset(), False
+    stamps = shipped_stamps(files, contents)
+    trusted = frozenset(
+        index for index, (_, label, pack) in enumerate(files) if pack == 0 and VALIDATED.get(label) == stamps[label]
+    )
+    whole = len(trusted) == len(files) == len(VALIDATED) and set_stamp(stamps) == VALIDATED_SET
+    return trusted, whole
+
+
+def stamp_module(stamps: Mapping[str, str]) -> str:
+    """The text of resolver/support/stamp.py for these file stamps."""
+    lines = [
+        '"""The shipped rules as last validated: written by `UPDATE_GOLDEN=1 python -m pytest tests/test_startup_stamp.py`.',
+        "",
+        "Each shipped rule file whose exact bytes (with the schemas and the package version) hash to its",
+        "entry here skips the JSON Schema check on a cache miss; the whole set, unchanged, skips the",
+        "cross-file checks too (resolver.rulebook.schema.stamped_files). Never edit by hand.",
+        '"""',
+        "",
+        "VALIDATED: dict[str, str] = {",
+        *(f'    "{label}": "{stamps[label]}",' for label in sorted(stamps)),
+        "}",
+        f'VALIDATED_SET = "{set_stamp(stamps)}"',
+        "",
+    ]
+    return "\n".join(lines)

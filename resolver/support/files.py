@@ -11,6 +11,8 @@ import os
 import stat
 from typing import BinaryIO
 
+MAX_RULE_FILE_BYTES = 16 << 20  # a rule file larger than this is refused (the largest shipped one is ~100 KiB)
+
 
 class NotARegularFile(OSError):
     """The path exists but is a FIFO, socket, device or folder: something a model file cannot be."""
