@@ -1,7 +1,8 @@
 """The batch scheduler: requests in, (request, Outcome) out, in input order, with bounded memory.
 
 Local requests (folders, cache snapshots read offline) go in chunks to a process pool, one Resolver
-per worker process; with one worker they are resolved right here, with no pool at all. Hub requests
+per worker process; with one worker they are resolved right here, with no pool at all (read a chunk
+ahead, as the pool's chunks are, so that their lines can go out in one write). Hub requests
 go to a bounded thread pool in this process (they wait on the network, not the CPU), which shares one
 metadata cache and one back-off: when the Hub answers 429, every thread waits out the Retry-After
 before its next request. At most `window` requests are in flight; the head of the queue is always
@@ -207,11 +208,15 @@ class Scheduler:
         pending: deque[_Slot] = deque()
         self._pending = pending
         open_chunk: _Chunk | None = None
+        held = 0  # one worker: local requests read ahead, up to a chunk, so that their lines go out in one write
         for request in requests:
             if request.error is not None:
                 pending.append(_Slot(request, done=error_outcome(request, request.error, self.settings)))
             elif request.is_local() and self.workers <= 1:
                 pending.append(_Slot(request, inline=True))
+                held += 1
+                if held < self.chunksize:
+                    continue  # as a pool's chunk waits for its requests (resolved here when they reach the head)
             elif request.is_local():
                 if open_chunk is None:
                     open_chunk = _Chunk()
@@ -223,6 +228,7 @@ class Scheduler:
             else:
                 future = self._thread_pool().submit(hub_task, request, self.settings, self.backoff)
                 pending.append(_Slot(request, future=future))
+            held = 0
             while pending and self._ready(pending[0]):
                 yield self._take(pending)
             while len(pending) >= self.window:

@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
+from resolver.rulebook.serving import Serving
+
 
 class TraceStep(NamedTuple):
     """One rule or strategy consulted: what it said and where it is written.
@@ -124,6 +126,8 @@ class Resolution:
     trace: Trace = field(default_factory=Trace, repr=False)
     revision: str | None = None  # the Hub revision the evidence came from; loading uses the same one
     base_model: str | None = None  # the model this one builds on (a PEFT adapter's base), when the files name it
+    # how to run it on an LLM server: runner, pooling task and mode (rules/serving.yaml)
+    serving: Serving = Serving()
     # the rule set that made it, so load() uses the same one; not data: left out of equality, to_dict and pickles
     rules: Any = field(default=None, repr=False, compare=False)
 
@@ -133,6 +137,7 @@ class Resolution:
         data["frameworks"] = list(self.frameworks)
         data["candidates"] = [candidate._asdict() for candidate in self.candidates]
         data["disagreements"] = [found._asdict() for found in self.disagreements]
+        data["serving"] = self.serving._asdict()
         data["trace"] = [step._asdict() for step in self.trace]
         return data
 

@@ -9,6 +9,7 @@ from resolver.engine.strategies import STRATEGY_NEEDS
 from resolver.errors import ResolutionError
 from resolver.evidence.model import Evidence
 from resolver.rulebook.compiled import CompiledRules
+from resolver.rulebook.serving import serving_index
 from resolver.support.frozen import new_frozen
 
 
@@ -70,6 +71,8 @@ def resolve_evidence(
         state.trace.append(("loader", "answered", loader, None, loader_where, None))
     else:
         state.record("loader", "passed", "no loader for {} in library {}", answer.task, state.library)
+    serving = serving_index(rules).serving(answer.task, state)
+    state.trace.append(("serving", "answered" if serving.runner else "passed", serving.why, None, serving.where, None))
     model_type = config.get("model_type")
     return new_frozen(
         Resolution,
@@ -93,6 +96,7 @@ def resolve_evidence(
             "disagreements": disagreements,
             "trace": Trace(state.trace),
             "base_model": state.base_model,
+            "serving": serving,
             "rules": rules,
         },
     )

@@ -24,6 +24,7 @@ KINDS = (
     "layouts",
     "fallback",
     "vocabularies",
+    "serving",
     "units",
 )
 

@@ -15,6 +15,7 @@ from resolver.validation.order_checks import (
     check_layouts,
     check_loaders_reachable,
 )
+from resolver.validation.serving_checks import check_serving
 from resolver.validation.task_checks import check_unknown_tasks, check_vocabulary
 from resolver.validation.unit_checks import check_units
 from resolver.validation.vocabulary_checks import check_vocabularies
@@ -24,6 +25,7 @@ ALL_CHECKS: tuple[Callable[[Context], Iterator[Finding]], ...] = (
     check_vocabulary,
     check_vocabularies,
     check_units,
+    check_serving,
     check_unknown_libraries,
     check_versions,
     check_fallback,

@@ -90,6 +90,9 @@ def render(resolution: Resolution) -> str:
         rows.append(("base model", resolution.base_model))
     where = f" ({resolution.where})" if resolution.where else ""
     rows.append(("decided by", f"{resolution.strategy}{where}"))
+    serving = resolution.serving
+    serving_where = f" ({serving.where})" if serving.runner and serving.where else ""
+    rows.append(("serving", serving.describe() + serving_where))
     # the library's default task is the answer of last resort: not worth listing as a rival
     others = sorted(
         {c.task for c in resolution.candidates if c.task != resolution.task and c.strategy != "library_default"}
