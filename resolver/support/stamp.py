@@ -6,17 +6,18 @@ cross-file checks too (resolver.rulebook.schema.stamped_files). Never edit by ha
 """
 
 VALIDATED: dict[str, str] = {
-    "rules/architectures.generated.yaml": "450f6b68942eec38b357027cdde0a0591f5707cc75fc5cac6a38553e81dbed4d",
-    "rules/architectures.yaml": "161ec098c040bd552c7e1aa116a892a608c8dc53487e06849434250982966e1f",
-    "rules/auto_mappings.yaml": "b00a815e23e5fa502e91baa7cf6170a1b36916e66beac42899a2af3134f5b38a",
-    "rules/fallback.yaml": "70a54784d3fe5ac8d688aa82c25e36c5e0819031daa1ea85c708ad8b2639e762",
-    "rules/frameworks.yaml": "24c903a6a6590863f43a1d8990bdfc952488f1a7ca94994b9e405ee86446e06e",
-    "rules/layouts.yaml": "10287e52223504c1b26214caf4c4aff0b89873d1df057815712527023bc043e7",
-    "rules/libraries.yaml": "ccde9d7efd1c0fe6712353d715eb2c5fb6a8f8e134f6884b0ed8f7500246978c",
-    "rules/model_types.yaml": "3bf985ad7e3d9a0604a60b40dfbe339d8a121b8eedfe2a1a253e17c051bffd1d",
-    "rules/pipelines.generated.yaml": "4300dc8a5581df98ab08aa30125454cdd9e713656d23b508acf8a01a166222ea",
-    "rules/tasks.yaml": "6ea7a7e4eb41804aed613909797108a52e7b00472a5c651d2e8363d423760534",
-    "rules/units.yaml": "ca74083571a47d43b95a71c99e1613f789407231c96c2eea4a38fc1555420f6c",
-    "rules/vocabularies.yaml": "127d72353adba5c4be2214195997dba548b1752e46eb2e8255c427419ff0947c",
+    "rules/architectures.generated.yaml": "6aa7d1a1c0bcacfbda30d7dd88d43e4629efaff8c7de08b18cce9c16edddb4d7",
+    "rules/architectures.yaml": "274d041304eae8e3e4f87e0136361292a78d438d73f76de966a3d44561b3615b",
+    "rules/auto_mappings.yaml": "922f7be5e3bcb5e0256f1a46706e6a1c50a36dd247476f51fce21f0b1a86aa1b",
+    "rules/fallback.yaml": "009d62b2ae163d6a9ad11afe9c13a101a2311431afe4a849850c5bc4a83800fa",
+    "rules/frameworks.yaml": "70c89588713e065515185511a9176311e1464e75ffee40fed97651585bf309c6",
+    "rules/layouts.yaml": "0f2222ab0e19984d0b8d19c1818246f725084cfb77f555314cd2297a8a08969a",
+    "rules/libraries.yaml": "bb610fbb6259bcdae14133ee941e9b1aa5cffac12a9df2b945265c5339fbce93",
+    "rules/model_types.yaml": "a93d2ab4622f520729881ca3b9c50f6cc98b24209e961ba4c8e41d04f6d1146f",
+    "rules/pipelines.generated.yaml": "35c6454024c51bd8a4848085c09647ac12885f14898b28e0d87ec93cee554793",
+    "rules/serving.yaml": "f1a3482abd6b8fdd00d42c7f025e76f335abd697555d3270ddf48b162a958e40",
+    "rules/tasks.yaml": "d9c98f0439400456d24ba7cb2f26e31d74965bc8c7624d12e2660d2efe8e4f42",
+    "rules/units.yaml": "3d9b93a8d5962119595ce58bc8500d9697edcbcf4b53c92e06d1f482e2487bbf",
+    "rules/vocabularies.yaml": "ae9f0ad3c966faad5e8c2f508aee208ec7983ccbbad9c4b5834d429dafe5a99b",
 }
-VALIDATED_SET = "a8780befaa2e4f72c4471833e45b88ed94fcaba6ce4746c6572cc32b6be194ca"
+VALIDATED_SET = "5d6d5998417059e4a3f361ca26184a1d2d29ab157c967117d91adfa79dffe000"
