@@ -1,19 +1,35 @@
-"""Cold start: a fresh `task-resolver resolve <folder>` process, against a fresh optimum import.
+"""Cold start: a fresh `task-resolver resolve <folder>` process, against the interpreter alone and a fresh optimum import.
 
 Each figure is the median of several fresh processes (after one unmeasured warm-up run) of wall
-time and peak RSS. Run alone: `python bench/coldstart.py --runs 5` prints JSON.
+time and peak RSS. Every figure is taken under each start-up condition that matters, beside
+`python -c pass` under the same condition (same interpreter, same environment):
+
+- bytecode: *present* = every module's .pyc exists (written to a private PYTHONPYCACHEPREFIX by
+  the warm-up run); *absent* = no .pyc anywhere (an empty PYTHONPYCACHEPREFIX and
+  PYTHONDONTWRITEBYTECODE=1), so every imported module is compiled from source, the standard
+  library's too;
+- install: *editable* = this checkout through the venv's editable-install hook (a .pth that
+  imports a finder, pathlib and more, in every Python of the venv, `python -c pass` included);
+  *regular* = the files a wheel installs (resolver/ with rules/ and schema/ inside it), compiled,
+  in a throwaway venv that borrows this venv's dependencies through a plain path .pth.
+
+Run alone: `python bench/coldstart.py --runs 5` prints JSON.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import EXAMPLE, OPTIMUM_IMPORT, Sample, child_env, repeat, resolver_command, run_standalone, spawn
+from common import EXAMPLE, OPTIMUM_IMPORT, ROOT, Sample, child_env, repeat, resolver_command, run_standalone, spawn
 
 EXPECTED_TASK = "text-classification"  # what examples/distilbert-sst2 resolves to
+IMPORT_ONLY = "import resolver"
 
 
 def _expect(text: str) -> Any:
@@ -33,28 +49,115 @@ def _optimum_folder_answer(folder: Path) -> str:
     return lines[-1] if lines else f"exit {sample.returncode}"
 
 
+def _bytecode_env(tmp: Path, present: bool, **extra: str) -> dict[str, str]:
+    """The environment of one bytecode condition (its own .pyc folder)."""
+    if present:
+        env = child_env(PYTHONPYCACHEPREFIX=str(tmp / "pyc"), **extra)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # the warm-up run writes every .pyc; later runs read them
+    else:
+        env = child_env(PYTHONPYCACHEPREFIX=str(tmp / "no-pyc"), PYTHONDONTWRITEBYTECODE="1", **extra)
+    return env
+
+
+def regular_install(tmp: Path) -> tuple[str, str] | None:
+    """(python, task-resolver script) of a throwaway venv holding the package as a wheel installs it, or None."""
+    venv = tmp / "venv"
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
+        python = venv / "bin" / "python"
+        site = Path(
+            subprocess.run(
+                [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+        )
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(ROOT / "resolver", site / "resolver", ignore=ignore)
+        shutil.copytree(ROOT / "rules", site / "resolver" / "rules", ignore=ignore)
+        shutil.copytree(ROOT / "schema", site / "resolver" / "schema", ignore=ignore)
+        ours = [p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)]
+        (site / "zz-bench-deps.pth").write_text("\n".join(ours) + "\n")  # paths only: their .pth files do not run
+        subprocess.run([str(python), "-m", "compileall", "-q", str(site / "resolver")], check=True, capture_output=True)
+        script = venv / "bin" / "task-resolver"
+        script.write_text(
+            f"#!{python}\nimport sys\nfrom resolver.cli.main import entry_point\n"
+            "if __name__ == '__main__':\n    sys.exit(entry_point())\n"
+        )
+        script.chmod(0o755)
+        return str(python), str(script)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"coldstart: no regular install: {error}", file=sys.stderr)
+        return None
+
+
+def _condition(name: str, python: str, resolver: list[str], env: dict[str, str], tmp: Path, runs: int) -> dict:
+    """python -c pass, import resolver, and the resolve command with a warm and an empty rules cache."""
+    command = [*resolver, "resolve", str(EXAMPLE)]
+    expect = _expect(EXPECTED_TASK)
+    warm = {**env, "TASK_RESOLVER_CACHE": str(tmp / f"{name}-warm")}
+    result: dict[str, Any] = {"name": name}
+    here = tmp  # not the checkout: `python -c` would import resolver from the current folder
+    result["python_alone"] = repeat(runs, lambda i: spawn([python, "-c", "pass"], env, here))
+    result["import_resolver"] = repeat(runs, lambda i: spawn([python, "-c", IMPORT_ONLY], env, here))
+    result["resolver_warm_cache"] = repeat(runs, lambda i: spawn(command, warm, here), expect)
+    result["resolver_cold_cache"] = repeat(  # an empty compiled-rules cache each time: the first run after an install
+        runs, lambda i: spawn(command, {**env, "TASK_RESOLVER_CACHE": str(tmp / f"{name}-cold-{i}")}, here), expect
+    )
+    return result
+
+
 def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
-    """Median wall time and peak RSS of each fresh-process command."""
+    """Median wall time and peak RSS of each fresh-process command, under each start-up condition."""
     command = [*resolver_command(), "resolve", str(EXAMPLE)]
     results: dict[str, Any] = {"command": " ".join(["task-resolver", "resolve", "examples/distilbert-sst2"])}
-    with tempfile.TemporaryDirectory(prefix="bench-rules-cache-") as tmp:
-        warm_env = child_env(TASK_RESOLVER_CACHE=str(Path(tmp) / "warm"))
+    with tempfile.TemporaryDirectory(prefix="bench-coldstart-") as name:
+        tmp = Path(name)
+        conditions = [
+            _condition(
+                "editable, bytecode present", sys.executable, resolver_command(), _bytecode_env(tmp, True), tmp, runs
+            ),
+            _condition(
+                "editable, no bytecode", sys.executable, resolver_command(), _bytecode_env(tmp, False), tmp, runs
+            ),
+        ]
+        regular = regular_install(tmp)
+        if regular:
+            python, script = regular
+            env = _bytecode_env(tmp / "regular", True)
+            env.pop("PYTHONPATH", None)  # the installed package, not a checkout named on the path
+            conditions.append(_condition("regular install, bytecode present", python, [script], env, tmp, runs))
+        results["conditions"] = conditions
+        # the environment as the caller has it (bytecode as found in the tree), the headline figures
+        warm_env = child_env(TASK_RESOLVER_CACHE=str(tmp / "warm"))
         expect = _expect(EXPECTED_TASK)
+        results["environment"] = {
+            "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
+            "install": "editable" if any("__editable__" in p for p in os.listdir(_site())) else "regular",
+        }
+        results["python_alone"] = repeat(runs, lambda i: spawn([sys.executable, "-c", "pass"], child_env()))
         results["resolver_warm_cache"] = repeat(runs, lambda i: spawn(command, warm_env), expect)
-        # cold: an empty compiled-rules cache each time, as on the first run after an install
         results["resolver_cold_cache"] = repeat(
-            runs, lambda i: spawn(command, child_env(TASK_RESOLVER_CACHE=str(Path(tmp) / f"cold-{i}"))), expect
+            runs, lambda i: spawn(command, child_env(TASK_RESOLVER_CACHE=str(tmp / f"cold-{i}"))), expect
         )
         results["resolver_no_cache"] = repeat(
             runs, lambda i: spawn(command, child_env(TASK_RESOLVER_NO_CACHE="1")), expect
         )
-    results["python_alone"] = repeat(runs, lambda i: spawn([sys.executable, "-c", "pass"], child_env()))
+        results["import_resolver"] = repeat(runs, lambda i: spawn([sys.executable, "-c", IMPORT_ONLY], child_env()))
     if with_optimum:
         results["optimum_import"] = repeat(
             runs, lambda i: spawn([sys.executable, "-c", OPTIMUM_IMPORT], child_env()), _expect("")
         )
         results["optimum_on_folder"] = _optimum_folder_answer(EXAMPLE)
     return results
+
+
+def _site() -> str:
+    """This interpreter's site-packages (where an editable install leaves its hook)."""
+    import sysconfig
+
+    return sysconfig.get_paths()["purelib"]
 
 
 def main() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 TARGETS = {
-    "cold_ratio": 10.0,  # cold local resolve at least 10x faster than optimum's import alone
+    "cold_ratio": 10.0,  # the first run (empty rules cache) at least 10x faster than optimum's import alone
+    "cli_over_python": 2.5,  # a cold CLI resolve (warm rules cache) within 2.5x of `python -c pass`
     "cold_mib": 50.0,  # and under 50 MiB peak RSS
     "class_ratio": 5.0,  # in-process throughput at least 5x optimum's, per class
     "hub_cold": 1,  # one request cold (a repo whose Hub summary suffices)
@@ -36,10 +37,25 @@ METHOD = """\
   it, so spawning from this small launcher keeps the bench's own memory out of the figure (the
   `python -c pass` row is the floor). Wall time is taken around spawn and wait. One unmeasured
   warm-up run comes first (the OS file cache), then the median of the measured runs.
-- **Compiled-rules cache**: *warm* = `$TASK_RESOLVER_CACHE` already holds the pickle for these
-  rules (every run after the first); *cold* = an empty cache folder each run (the first run after an
-  install: YAML parsing, JSON-Schema validation, semantic checks, then the pickle is written);
-  *none* = `TASK_RESOLVER_NO_CACHE=1` (validate every time, write nothing).
+- **Compiled-rules cache**: *warm* = `$TASK_RESOLVER_CACHE` already holds the pickle of the
+  compiled rules (every run after the first: it is unpickled, nothing is parsed, validated or
+  compiled; conditions compile on first use); *cold* = an empty cache folder each run (the first
+  run after an install: YAML parsing, validation, compiling, then the pickle is written; shipped
+  rule files whose exact bytes match the stamp in `resolver/support/stamp.py` skip the JSON-Schema
+  check, and the unchanged shipped set skips the cross-file checks too, so jsonschema is not even
+  imported; rule packs are always validated in full); *none* = `TASK_RESOLVER_NO_CACHE=1` (no
+  pickle read or written).
+- **Start-up conditions**: every cold-start figure is given beside `python -c pass` on the same
+  interpreter under the same condition, since that floor moves with them. *Bytecode present*: the
+  .pyc of every module exists (a private `PYTHONPYCACHEPREFIX`, filled by the warm-up run);
+  *no bytecode*: an empty `PYTHONPYCACHEPREFIX` and `PYTHONDONTWRITEBYTECODE=1`, so every module
+  is compiled from source, the standard library's too (the worst case). *Editable*: this checkout
+  through the venv's editable-install hook (a .pth that imports a finder, and with it pathlib, in
+  every Python of that venv); *regular*: the files a wheel installs (`resolver/` holding `rules/`
+  and `schema/`), compiled, in a throwaway venv that reaches this venv's dependencies through a
+  plain path .pth. *As run*: the environment the bench was started in, bytecode as found in the
+  tree. The load average at the start is in the first table: this machine is shared, so figures
+  drift; compare ratios taken in the same run.
 - **In-process**: the configs are turned into evidence once, outside the timed region; the model
   classes are imported from transformers beforehand. Timed, each over all inputs: the whole
   Resolution from a config (`resolve_evidence`); from a class through the public call
@@ -62,6 +78,65 @@ METHOD = """\
 
 PERFORMANCE_NOTES = """\
 ## Performance work and what is left
+
+### Start-up (issue #12): the cold CLI and the first run
+
+Before = the tree at 16ea4db, after = 08c7d1a (plus the bench changes); one fresh process each,
+interleaved in rounds (`python -c pass`, `import resolver`, `task-resolver resolve
+examples/distilbert-sst2` with a warm and an empty rules cache, before and after), 12 rounds with
+bytecode present and 8 without (private `PYTHONPYCACHEPREFIX`, as above), editable install (each
+tree through `PYTHONPATH`), same interpreter, 2026-12-02 00:27 UTC. The machine was shared and
+loaded (load average 5-6 on 2 cores): every absolute time is inflated 2-3x, so compare the ratios
+to `python -c pass` of the same run (CPU-time ratios, from `wait4`, agree within 0.3x).
+
+| fresh process, ratio to `python -c pass` | bytecode present: before | after | no bytecode: before | after |
+|---|---|---|---|---|
+| `import resolver` | 1.86x | 1.13x | 1.85x | 1.13x |
+| `task-resolver resolve <folder>`, warm rules cache | 5.16x | 3.16x | 3.23x | 2.47x |
+| same, empty rules cache (first run after an install) | 19.2x | 5.75x | 8.46x | 4.21x |
+
+The first run went from 2.53 s to 758 ms under that load (3.3x); optimum's import took 33 s in the
+same conditions. The cold CLI target (2.5x `python -c pass`) is met without bytecode only; with
+bytecode it is ~3x on this editable install, and a regular install's floor is lower still (no
+editable hook preloading pathlib): see the conditions table above.
+
+What changed:
+- **The cache holds the compiled rules**, not the parsed documents: a warm start unpickles the
+  indexes (~4 ms) instead of compiling 20-30 ms of rules each start. Conditions stay as written in
+  the compiled records and compile into predicates on first use (`support/frozen.py`'s `Record`
+  with lazy fields: after the first read a plain slot read, nothing added to the engine's loop);
+  the documents (with every node's position) ride along as one pickled blob read only when
+  validation or the vocabularies ask for `rules.docs`. `tests/test_rules_cache.py` resolves every
+  rule example with freshly compiled, unpickled and re-pickled rules and requires identical answers.
+- **No dataclass creation at import** for the compiled rules and `Finding`: a `@dataclass` `exec`s
+  generated methods when its class is defined (~20 ms for compiled.py's dozen classes); `Record`
+  subclasses cost nothing to define. `import resolver` loads neither `dataclasses`, `inspect` nor
+  `typing` (`tests/test_imports.py`).
+- **A stamp of the shipped rules** (`resolver/support/stamp.py`): per shipped file, a SHA-256 of its
+  exact bytes with the schemas' digest and the package version, as validated when the stamp was
+  written; `tests/test_startup_stamp.py` fails when a shipped file, schema or the version changes
+  without the stamp being rewritten (`UPDATE_GOLDEN=1 python -m pytest tests/test_startup_stamp.py`,
+  which validates in full first). On a cache miss, a shipped file whose bytes match skips the JSON
+  Schema check, and the unchanged shipped set skips the cross-file checks: jsonschema is not
+  imported. One changed byte, a new file, a changed schema or any rule pack means full validation
+  with file:line findings (tested on a copy of the rules). Files are read once: the cache key, the
+  stamp and the parser see the same bytes.
+- Smaller: YAML scalars tagged `str` (most of them) skip PyYAML's constructor and a scalar's
+  implicit tag is memoised by its text; SHA-256 from `_sha256` (hashlib loads OpenSSL, ~5 ms); the
+  CLI builds the parser of the invoked command only (one command module imported, not six), with
+  a help formatter that measures the terminal without importing shutil.
+
+What is left for the cold CLI (each measured as the import's cost over `python -c pass`, quiet
+machine): `dataclasses` (+17 ms, with `inspect`, `ast`, `dis`, `tokenize`) is still imported by
+`engine/resolution.py`, `engine/state.py`, `conditions/language.py`, `evidence/model.py` and
+`rulebook/documents.py`: their records as `support.frozen.Record`s (and `Resolution.trace`'s
+`NamedTuple`s as plain tuples or Records, since `typing` costs ~4 ms) would bring the editable,
+bytecode-present ratio near 2.5x; argparse with gettext and locale (~5 ms), json and pickle
+(~4 ms) remain. For the first run: composing the YAML (~80-100 ms CPU for 450 KiB, C parser but
+Python nodes) and compiling (~25 ms); a shipped JSON rendering of the stamped documents with
+positions would remove the first.
+
+### In-process (earlier work)
 
 Before = commit d1dde7c (the first benchmarked engine), after = this version; one process each,
 run one after the other, the passes interleaved (`resolve_evidence` over 1571 configs and 1570
@@ -139,18 +214,33 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str,
     hub = results.get("hub") or {}
     rows = []
     ours, theirs = cold.get("resolver_warm_cache"), cold.get("optimum_import")
+    floor = cold.get("python_alone")
     if ours:
         ratio = theirs["seconds"] / ours["seconds"] if theirs else None
+        over = ours["seconds"] / floor["seconds"] if floor else None
         rows.append(
             (
-                "cold start, fresh `task-resolver resolve <folder>` (warm rules cache): wall",
-                _s(ours["seconds"]),
+                "cold CLI, fresh `task-resolver resolve <folder>` (warm rules cache): wall, as run (see conditions)",
+                f"{_s(ours['seconds'])} = {_ratio(over)} `python -c pass`",
                 _s(theirs["seconds"]) + " (import alone)" if theirs else "-",
                 f"{_ratio(ratio)} faster" if ratio else "-",
-                ">= 10x",
-                _met(ratio >= TARGETS["cold_ratio"] if ratio else None),
+                f"<= {TARGETS['cli_over_python']:.1f}x `python -c pass`",
+                _met(over <= TARGETS["cli_over_python"] if over else None),
             )
         )
+        for condition in cold.get("conditions") or ():
+            warm, alone = condition["resolver_warm_cache"], condition["python_alone"]
+            over = warm["seconds"] / alone["seconds"]
+            rows.append(
+                (
+                    f"same, {condition['name']}",
+                    f"{_s(warm['seconds'])} = {_ratio(over)} `python -c pass` ({_s(alone['seconds'])})",
+                    "-",
+                    f"{_ratio(theirs['seconds'] / warm['seconds'])} faster" if theirs else "-",
+                    f"<= {TARGETS['cli_over_python']:.1f}x `python -c pass`",
+                    _met(over <= TARGETS["cli_over_python"]),
+                )
+            )
         mib = ours["peak_mib"]
         rows.append(
             (
@@ -165,18 +255,32 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str,
     cold_cache = cold.get("resolver_cold_cache")
     if cold_cache:
         ratio = theirs["seconds"] / cold_cache["seconds"] if theirs else None
+        over = cold_cache["seconds"] / floor["seconds"] if floor else None
         rows.append(
             (
-                "cold start with an empty rules cache (first run after install)",
-                f"{_s(cold_cache['seconds'])}, {cold_cache['peak_mib']:.1f} MiB",
-                _s(theirs["seconds"]) if theirs else "-",
+                "first run after an install (empty rules cache), as run",
+                f"{_s(cold_cache['seconds'])} = {_ratio(over)} `python -c pass`, {cold_cache['peak_mib']:.1f} MiB",
+                _s(theirs["seconds"]) + " (import alone)" if theirs else "-",
                 f"{_ratio(ratio)} faster" if ratio else "-",
-                ">= 10x, < 50 MiB",
+                ">= 10x faster, < 50 MiB",
                 _met(
                     (ratio is None or ratio >= TARGETS["cold_ratio"]) and cold_cache["peak_mib"] < TARGETS["cold_mib"]
                 ),
             )
         )
+        for condition in cold.get("conditions") or ():
+            first, alone = condition["resolver_cold_cache"], condition["python_alone"]
+            ratio = theirs["seconds"] / first["seconds"] if theirs else None
+            rows.append(
+                (
+                    f"same, {condition['name']}",
+                    f"{_s(first['seconds'])} = {_ratio(first['seconds'] / alone['seconds'])} `python -c pass`",
+                    "-",
+                    f"{_ratio(ratio)} faster" if ratio else "-",
+                    ">= 10x faster",
+                    _met(ratio >= TARGETS["cold_ratio"] if ratio else None),
+                )
+            )
     rates = inproc.get("rates") or {}
     if rates:
         opt = rates.get("optimum_class")
@@ -282,11 +386,17 @@ def _machine(machine: dict[str, Any], runs: int) -> str:
 
 
 def _coldstart(cold: dict[str, Any]) -> str:
-    base = cold.get("optimum_import")
+    base, floor = cold.get("optimum_import"), cold.get("python_alone")
+    env = cold.get("environment") or {}
+    as_run = (
+        f"{env.get('install', '?')} install, PYTHONDONTWRITEBYTECODE={env.get('PYTHONDONTWRITEBYTECODE') or '(unset)'}, "
+        "bytecode as found in the tree"
+    )
     labels = [
         ("resolver_warm_cache", f"`{cold['command']}`, warm rules cache"),
         ("resolver_cold_cache", "same, empty rules cache (first run after install)"),
         ("resolver_no_cache", "same, `TASK_RESOLVER_NO_CACHE=1`"),
+        ("import_resolver", "`python -c 'import resolver'`"),
         ("python_alone", "`python -c pass` (the interpreter alone)"),
         ("optimum_import", '`python -c "from optimum.exporters.tasks import TasksManager"`'),
     ]
@@ -297,15 +407,56 @@ def _coldstart(cold: dict[str, Any]) -> str:
         r = cold[key]
         compared = base and key not in ("optimum_import", "python_alone")
         vs = f"{base['seconds'] / r['seconds']:.1f}x faster" if compared else "-"
+        over = f"{r['seconds'] / floor['seconds']:.2f}x" if floor and key != "python_alone" else "-"
         rows.append(
             (
                 label,
                 f"{_s(r['seconds'])} ({_s(r['seconds_min'])}-{_s(r['seconds_max'])})",
+                over,
                 f"{r['peak_mib']:.1f} MiB",
                 vs,
             )
         )
-    text = _table(("fresh process", "wall, median (min-max)", "peak RSS", "vs optimum's import"), rows)
+    header = ("fresh process", "wall, median (min-max)", "vs `python -c pass`", "peak RSS", "vs optimum's import")
+    text = f"As run ({as_run}):\n\n" + _table(header, rows)
+    conditions = cold.get("conditions") or []
+    if conditions:
+        rows = []
+        for condition in conditions:
+            alone = condition["python_alone"]["seconds"]
+            for key, label in (
+                ("python_alone", "`python -c pass`"),
+                ("import_resolver", "`import resolver`"),
+                ("resolver_warm_cache", "resolve, warm rules cache"),
+                ("resolver_cold_cache", "resolve, empty rules cache"),
+            ):
+                r = condition[key]
+                vs = f"{base['seconds'] / r['seconds']:.1f}x faster" if base and key != "python_alone" else "-"
+                rows.append(
+                    (
+                        condition["name"],
+                        label,
+                        f"{_s(r['seconds'])} ({_s(r['seconds_min'])}-{_s(r['seconds_max'])})",
+                        f"{r['seconds'] / alone:.2f}x" if key != "python_alone" else "-",
+                        f"{r['peak_mib']:.1f} MiB",
+                        vs,
+                    )
+                )
+        text += (
+            "\n\nBy start-up condition (each beside `python -c pass` under the same condition; see How it is "
+            "measured):\n\n"
+            + _table(
+                (
+                    "condition",
+                    "fresh process",
+                    "wall, median (min-max)",
+                    "vs `python -c pass`",
+                    "peak RSS",
+                    "vs optimum's import",
+                ),
+                rows,
+            )
+        )
     if "optimum_on_folder" in cold:
         text += (
             f"\n\noptimum on the same folder (`TasksManager.infer_task_from_model(folder)`, offline): "
