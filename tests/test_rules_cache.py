@@ -207,3 +207,16 @@ def test_the_cached_compiled_rules_resolve_exactly_as_freshly_compiled_ones(cach
         assert answers[0] == answers[1] == answers[2], example
     assert [d.label for d in warm.docs] == [d.label for d in fresh.docs]
     assert [d.data for d in warm.docs] == [d.data for d in fresh.docs]
+
+
+def test_the_key_covers_the_shape_of_the_compiled_form_and_a_misfit_pickle_is_refused(cache, tmp_path, monkeypatch):
+    from resolver.rulebook import compiled
+    from resolver.support.frozen import rebuild_record
+
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    key = content_key(gather([pack]))
+    monkeypatch.setattr(compiled.Case, "_fields", (*compiled.Case._fields, "extra"))
+    assert content_key(gather([pack])) != key  # code with other fields: another cache file
+    monkeypatch.undo()
+    with pytest.raises(TypeError):  # a record pickled with one field fewer is never filled in misplaced
+        rebuild_record(compiled.Case, ("fill-mask",))

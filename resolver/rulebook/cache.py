@@ -58,7 +58,9 @@ def content_key(files: Sequence[RuleFile], contents: Sequence[bytes] | None = No
     """A hash of everything the compiled rules depend on: package version, schemas, rule files."""
     if contents is None:
         contents = read_rule_files(files)
-    digest = sha256(f"{_FORMAT}:{__version__}".encode())
+    from resolver.rulebook.compiled import layout_fingerprint
+
+    digest = sha256(f"{_FORMAT}:{__version__}:{layout_fingerprint()}".encode())
     digest.update(schema_digest())
     for (_, label, pack), raw in zip(files, contents, strict=True):
         digest.update(f"\0{pack}\0{label}\0".encode())

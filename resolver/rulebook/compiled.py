@@ -296,6 +296,14 @@ class Plan(Record):
     strategies: tuple[tuple[str, Callable[..., Any]], ...]  # (name, function) in fallback order
 
 
+def layout_fingerprint() -> str:
+    """The shape of the pickled compiled form (every record's fields, the rule set's), for the cache key:
+    a cache written by code with other fields is never read back into these classes."""
+    records = (Case, Pattern, LoaderRule, TaskDef, LibraryDef, Branch, Detector, Lookup, ValueRef, Layout, AutoClass)
+    shapes = [f"{cls.__name__}:{','.join(cls._fields)}" for cls in records]
+    return ";".join([*shapes, "CompiledRules:" + ",".join(CompiledRules.FIELDS)])
+
+
 MAX_PLANS = 4096  # distinct evidence shapes remembered; past that, plans are built per call
 
 

@@ -111,8 +111,10 @@ class Record:
 
 def rebuild_record(cls: type[R], values: tuple[Any, ...]) -> R:
     """Unpickle a record: its stored fields in order, the lazy ones left to compute on first read."""
+    if len(values) != len(cls._stored):  # pickled by another version of the class: refuse, never misplace
+        raise TypeError(f"{cls.__name__} has {len(cls._stored)} stored fields, the pickle {len(values)}")
     record = object.__new__(cls)
-    for name, value in zip(cls._stored, values):  # noqa: B905 (pickled by the same class)
+    for name, value in zip(cls._stored, values):  # noqa: B905 (same length, checked above)
         _set(record, name, value)
     return record
 
