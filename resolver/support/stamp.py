@@ -18,6 +18,6 @@ VALIDATED: dict[str, str] = {
     "rules/serving.yaml": "f1a3482abd6b8fdd00d42c7f025e76f335abd697555d3270ddf48b162a958e40",
     "rules/tasks.yaml": "d9c98f0439400456d24ba7cb2f26e31d74965bc8c7624d12e2660d2efe8e4f42",
     "rules/units.yaml": "3d9b93a8d5962119595ce58bc8500d9697edcbcf4b53c92e06d1f482e2487bbf",
-    "rules/vocabularies.yaml": "ae9f0ad3c966faad5e8c2f508aee208ec7983ccbbad9c4b5834d429dafe5a99b",
+    "rules/vocabularies.yaml": "30a38bd4f2f4c9b55c1b5ccdddc464042906342254ac904eb0d7dd742d495c3d",
 }
-VALIDATED_SET = "5d6d5998417059e4a3f361ca26184a1d2d29ab157c967117d91adfa79dffe000"
+VALIDATED_SET = "4ae511eb8cdc5c140a353c0902673cca73792dc67d49a73d6df84460de0d917d"
