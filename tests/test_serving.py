@@ -379,3 +379,22 @@ def test_a_copy_of_rules_with_serving_is_a_complete_rule_set(tmp_path):
     copy = tmp_path / "rules"
     shutil.copytree(ROOT / "rules", copy)
     assert validate([copy]).errors == []
+
+
+def test_the_serving_index_pickles_and_a_rule_set_may_carry_it(r):
+    """The index pickles with its conditions as written (compiled on first use), so the compiled-rules
+    cache can hold it as `rules.serving`; a rule set that carries one is answered from it."""
+    from resolver.engine.resolve import resolve_evidence
+    from resolver.evidence.model import Evidence
+    from resolver.rulebook.serving import build_index, serving_index
+
+    index = pickle.loads(pickle.dumps(build_index(r.rules.docs)))
+    evidence = Evidence.from_dict(
+        {"config": {"architectures": ["BertModel"]}, "documents": {"1_Pooling/config.json": {"pooling_mode": "mean"}}}
+    )
+    expected = resolve_evidence(r.rules, evidence).serving
+    carrier = pickle.loads(pickle.dumps(r.rules))
+    carrier.serving = index
+    assert serving_index(carrier) is index
+    assert resolve_evidence(carrier, evidence).serving == expected
+    assert expected.pooling_mode == "mean"

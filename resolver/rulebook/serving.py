@@ -1,23 +1,26 @@
-"""How to run a model on an LLM server: `kind: serving` rule files, indexed on first use.
+"""How to run a model on an LLM server: `kind: serving` rule files, as an index the engine reads.
 
 A resolved task looks up its entry (one dict access); the entry's cases are tried in order, and for
 a pooling answer the `pooling_modes` rules are tried in order too: a handful of predicate calls per
-resolution. The index is built lazily from `rules.docs`, once per rule set (memoised per rules
-object, like the vocabularies), so the compiled-rules cache needs nothing new.
+resolution, and an alternative whose `json:` document the model lacks is skipped uncalled.
+
+The index pickles (conditions are kept as written and compiled on first use), so a compiled rule set
+can carry it as `rules.serving`; a rule set without one gets it built from `rules.docs` on first use,
+once (memoised per rules object, like the vocabularies).
 
 Layering: a later pack's entry for a task replaces the earlier one whole; its `pooling_modes` are
-tried before the earlier packs'; its `values` join the earlier ones.
+tried before the earlier packs'; its `applies` replaces the earlier one; its `values` join.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, NamedTuple
 
 from resolver.conditions.language import Facts, Predicate, compile_condition, describe
 from resolver.rulebook.documents import RuleDoc
+from resolver.support.frozen import Record
 
 VALUE_KINDS = ("runner", "pooling_task", "pooling_mode")
 POOLING = "pooling"  # the runner whose answers have a pooling task and maybe a mode
@@ -42,21 +45,24 @@ class Serving(NamedTuple):
         return f"{self.runner} runner" + (f": {', '.join(details)}" if details else "")
 
 
-@dataclass(frozen=True, slots=True)
-class Branch:
+class Branch(Record):
     """One alternative of a condition (a top-level `any` is split into its items): the documents it
-    cannot hold without (`json:` conditions read them), the test, and the test in words."""
+    cannot hold without (`json:` conditions read them), the condition as written and in words; its
+    test is compiled on first use."""
 
+    __slots__ = ("needs", "spec", "text", "test")
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {"test": lambda self: compile_condition(self.spec)}
     needs: tuple[str, ...]
-    test: Predicate
+    spec: Any
     text: str
+    test: Predicate
 
 
 def branches(spec: Any) -> tuple[Branch, ...]:
     """The alternatives of a condition, each with the documents it needs: an alternative whose
     document is missing is skipped without being called (most models have no GGUF header)."""
     items = spec["any"] if isinstance(spec, Mapping) and list(spec) == ["any"] else [spec]
-    return tuple(Branch(tuple(sorted(_needed(item))), compile_condition(item), describe(item)) for item in items)
+    return tuple(Branch(tuple(sorted(_needed(item))), item, describe(item)) for item in items)
 
 
 def _needed(spec: Any) -> set[str]:
@@ -84,10 +90,10 @@ def first_holding(alternatives: tuple[Branch, ...], facts: Facts) -> Branch | No
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ServingCase:
+class ServingCase(Record):
     """One case of a task's entry: its alternatives (empty: always applies) and its answer, made once."""
 
+    __slots__ = ("when", "answer")
     when: tuple[Branch, ...]
     answer: Serving
 
@@ -104,51 +110,68 @@ class ServingCase:
         return self.answer.where or ""
 
 
-@dataclass(frozen=True, slots=True)
-class TaskServing:
+class TaskServing(Record):
     """A task's entry: its cases, tried in order."""
 
+    __slots__ = ("task", "cases", "where", "examples")
+    _defaults: ClassVar[dict[str, Any]] = {"examples": ()}
     task: str
     cases: tuple[ServingCase, ...]
     where: str
-    examples: tuple[dict, ...] = ()
+    examples: tuple[dict, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ModeRule:
+class ModeRule(Record):
     """A pooling mode and the evidence that says it, alternative by alternative, so the answer names
     the one that held."""
 
+    __slots__ = ("mode", "branches", "where", "examples")
+    _defaults: ClassVar[dict[str, Any]] = {"examples": ()}
     mode: str
     branches: tuple[Branch, ...]
     where: str
-    examples: tuple[dict, ...] = ()
+    examples: tuple[dict, ...]
 
     def evidence(self, facts: Facts) -> str | None:
         found = first_holding(self.branches, facts)
         return None if found is None else found.text
 
 
-@dataclass(frozen=True, slots=True)
-class Applies:
+class Applies(Record):
     """Which models LLM servers load at all: `when`, else runner null (the note says why)."""
 
-    when: Predicate
+    __slots__ = ("spec", "note", "where", "examples", "when")
+    _defaults: ClassVar[dict[str, Any]] = {"examples": ()}
+    _lazy: ClassVar[dict[str, Callable[[Any], Any]]] = {"when": lambda self: compile_condition(self.spec)}
+    spec: Any
     note: str
     where: str
-    examples: tuple[dict, ...] = ()
+    examples: tuple[dict, ...]
+    when: Predicate
 
 
-@dataclass
 class ServingIndex:
-    tasks: dict[str, TaskServing] = field(default_factory=dict)
-    modes: tuple[ModeRule, ...] = ()
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> name -> where declared
-    applies: Applies | None = None
-    # the documents every pooling-mode alternative needs one of (None: some alternative needs none), so
-    # a model with none of them skips the pooling-mode rules at the cost of a dict lookup or two
-    mode_documents: tuple[str, ...] | None = ()
-    _with_mode: dict[tuple[str, str, str], Serving] = field(default_factory=dict, repr=False)
+    """Every serving rule of a rule set, indexed. It pickles whole, less the memo of answers."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, TaskServing] = {}
+        self.modes: tuple[ModeRule, ...] = ()
+        self.values: dict[str, dict[str, str]] = {kind: {} for kind in VALUE_KINDS}  # kind -> name -> where
+        self.applies: Applies | None = None
+        # the documents every pooling-mode alternative needs one of (None: some alternative needs none), so
+        # a model with none of them skips the pooling-mode rules at the cost of a dict lookup or two
+        self.mode_documents: tuple[str, ...] | None = ()
+        self._with_mode: dict[tuple[str, str, str], Serving] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name != "_with_mode"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._with_mode = {}
+
+    def __repr__(self) -> str:
+        return f"<ServingIndex: {len(self.tasks)} tasks, {len(self.modes)} pooling modes>"
 
     def serving(self, task: str, facts: Facts) -> Serving:
         """How to run a model of `task` whose evidence is `facts`: one dict lookup, the entry's cases
@@ -195,7 +218,11 @@ _INDEXES: dict[int, tuple[weakref.ref, ServingIndex]] = {}  # id(rules) -> (a we
 
 
 def serving_index(rules: Any) -> ServingIndex:
-    """The serving index of a rule set (CompiledRules), built from its documents on first use."""
+    """The serving index of a rule set (CompiledRules): the one it carries (`rules.serving`, compiled
+    with it), else built from its documents on first use."""
+    carried = getattr(rules, "serving", None)
+    if carried is not None:
+        return carried
     key = id(rules)
     hit = _INDEXES.get(key)
     if hit is not None and hit[0]() is rules:
@@ -217,7 +244,7 @@ def _forget(key: int) -> Any:
 
 def build_index(docs: list[RuleDoc]) -> ServingIndex:
     """Compile every `kind: serving` document, in pack order."""
-    index = ServingIndex(values={kind: {} for kind in VALUE_KINDS})
+    index = ServingIndex()
     modes: list[ModeRule] = []
     for pack in sorted({doc.pack for doc in docs}):
         fresh: list[ModeRule] = []
@@ -230,7 +257,7 @@ def build_index(docs: list[RuleDoc]) -> ServingIndex:
             gate = doc.data.get("applies")
             if gate:
                 index.applies = Applies(
-                    compile_condition(gate["when"]),
+                    gate["when"],
                     gate.get("note", ""),
                     doc.where("applies"),
                     tuple(gate.get("examples") or ()),
