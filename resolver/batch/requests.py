@@ -4,6 +4,7 @@ object), and the errors of inputs that cannot even be read as a request."""
 from __future__ import annotations
 
 import json
+import operator
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -53,6 +54,14 @@ class Request:
         """What --resume compares: the reference as written and the input's other fields."""
         return self.shown, echo_key(dict(self.echo) if self.echo else None)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its reference alone when that is all it has (the usual input line, sent to a pool
+        worker in every chunk), else as its fields in order."""
+        values = _FIELD_VALUES(self)
+        if values[1:] == _PLAIN_REST:
+            return plain_request, (self.ref,)
+        return Request, values
+
     def is_local(self) -> bool:
         """A folder on this machine, or a cache snapshot read offline: no network, worth a process."""
         if self.error is not None or self.offline:
@@ -63,6 +72,8 @@ class Request:
 
 # every field's default ("ref" has none: plain_request gives it)
 _PLAIN = {name: getattr(Request, name, None) for name in Request.__dataclass_fields__}
+_PLAIN_REST = tuple(_PLAIN.values())[1:]  # the defaults of the fields after "ref", in order
+_FIELD_VALUES = operator.attrgetter(*_PLAIN)  # a Request's fields, in order
 
 
 def plain_request(ref: str) -> Request:
