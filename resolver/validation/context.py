@@ -31,6 +31,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "shadowed-rule": ("error", "a pattern, layout or detect rule that can never fire: an earlier one always wins"),
     "unreachable-case": ("error", "a case or loader listed after one that always applies"),
     "example-failed": ("error", "a rule's example that does not resolve to its task through that rule"),
+    "unknown-value": ("error", "a serving runner, pooling task or pooling mode that `values:` does not declare"),
     "pack-override": ("warning", "a later rule pack replaces an entry of an earlier one"),
     "unused-definition": ("warning", "a definition nothing uses"),
 }

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from resolver.errors import Finding
 from resolver.rulebook.compiled import compile_rules
@@ -187,9 +188,26 @@ def validate(
     if not any(f.severity == "error" for f in report.findings):
         rules = compile_rules(docs)
         failures, report.examples = example_findings(rules, labels=reported)
+        report.examples += sum(
+            examples_written(doc.data) for doc in docs if doc.label in reported and doc.kind in OWN_EXAMPLES
+        )
         report.findings.extend(f for f in semantic_findings(rules) + failures if f.file in reported)
     report.findings = _sorted(report.findings)
     return report
+
+
+# kinds whose examples their own checks run (semantic findings), beside the engine's examples above
+OWN_EXAMPLES = ("vocabularies", "serving", "units")
+
+
+def examples_written(data: Any) -> int:
+    """How many examples a rule document lists, at any depth (every item of every `examples:` list)."""
+    if isinstance(data, dict):
+        found = len(data["examples"]) if isinstance(data.get("examples"), list) else 0
+        return found + sum(examples_written(value) for key, value in data.items() if key != "examples")
+    if isinstance(data, list):
+        return sum(examples_written(item) for item in data)
+    return 0
 
 
 def _complete(pack: _Pack, parsed: dict[Path, tuple[RuleDoc | None, list[Finding]]]) -> bool:
