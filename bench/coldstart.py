@@ -26,7 +26,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import EXAMPLE, OPTIMUM_IMPORT, ROOT, Sample, child_env, repeat, resolver_command, run_standalone, spawn
+from common import (
+    EXAMPLE,
+    OPTIMUM_IMPORT,
+    ROOT,
+    Sample,
+    child_env,
+    interleaved,
+    repeat,
+    resolver_command,
+    run_standalone,
+    spawn,
+)
 
 EXPECTED_TASK = "text-classification"  # what examples/distilbert-sst2 resolves to
 IMPORT_ONLY = "import resolver"
@@ -97,13 +108,22 @@ def _condition(name: str, python: str, resolver: list[str], env: dict[str, str],
     command = [*resolver, "resolve", str(EXAMPLE)]
     expect = _expect(EXPECTED_TASK)
     warm = {**env, "TASK_RESOLVER_CACHE": str(tmp / f"{name}-warm")}
-    result: dict[str, Any] = {"name": name}
     here = tmp  # not the checkout: `python -c` would import resolver from the current folder
-    result["python_alone"] = repeat(runs, lambda i: spawn([python, "-c", "pass"], env, here))
-    result["import_resolver"] = repeat(runs, lambda i: spawn([python, "-c", IMPORT_ONLY], env, here))
-    result["resolver_warm_cache"] = repeat(runs, lambda i: spawn(command, warm, here), expect)
-    result["resolver_cold_cache"] = repeat(  # an empty compiled-rules cache each time: the first run after an install
-        runs, lambda i: spawn(command, {**env, "TASK_RESOLVER_CACHE": str(tmp / f"{name}-cold-{i}")}, here), expect
+    result: dict[str, Any] = {"name": name}
+    result.update(
+        interleaved(
+            runs,
+            {
+                "python_alone": lambda i: spawn([python, "-c", "pass"], env, here),
+                "import_resolver": lambda i: spawn([python, "-c", IMPORT_ONLY], env, here),
+                "resolver_warm_cache": lambda i: spawn(command, warm, here),
+                # an empty compiled-rules cache each time: the first run after an install
+                "resolver_cold_cache": lambda i: spawn(
+                    command, {**env, "TASK_RESOLVER_CACHE": str(tmp / f"{name}-cold-{i}")}, here
+                ),
+            },
+            {"resolver_warm_cache": expect, "resolver_cold_cache": expect},
+        )
     )
     return result
 
@@ -136,15 +156,21 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
             "PYTHONDONTWRITEBYTECODE": os.environ.get("PYTHONDONTWRITEBYTECODE", ""),
             "install": "editable" if any("__editable__" in p for p in os.listdir(_site())) else "regular",
         }
-        results["python_alone"] = repeat(runs, lambda i: spawn([sys.executable, "-c", "pass"], child_env()))
-        results["resolver_warm_cache"] = repeat(runs, lambda i: spawn(command, warm_env), expect)
-        results["resolver_cold_cache"] = repeat(
-            runs, lambda i: spawn(command, child_env(TASK_RESOLVER_CACHE=str(tmp / f"cold-{i}"))), expect
+        results.update(
+            interleaved(
+                runs,
+                {
+                    "python_alone": lambda i: spawn([sys.executable, "-c", "pass"], child_env()),
+                    "import_resolver": lambda i: spawn([sys.executable, "-c", IMPORT_ONLY], child_env()),
+                    "resolver_warm_cache": lambda i: spawn(command, warm_env),
+                    "resolver_cold_cache": lambda i: spawn(
+                        command, child_env(TASK_RESOLVER_CACHE=str(tmp / f"cold-{i}"))
+                    ),
+                    "resolver_no_cache": lambda i: spawn(command, child_env(TASK_RESOLVER_NO_CACHE="1")),
+                },
+                {"resolver_warm_cache": expect, "resolver_cold_cache": expect, "resolver_no_cache": expect},
+            )
         )
-        results["resolver_no_cache"] = repeat(
-            runs, lambda i: spawn(command, child_env(TASK_RESOLVER_NO_CACHE="1")), expect
-        )
-        results["import_resolver"] = repeat(runs, lambda i: spawn([sys.executable, "-c", IMPORT_ONLY], child_env()))
     if with_optimum:
         results["optimum_import"] = repeat(
             runs, lambda i: spawn([sys.executable, "-c", OPTIMUM_IMPORT], child_env()), _expect("")

@@ -97,6 +97,26 @@ def repeat(
     return summarize(samples)
 
 
+def interleaved(
+    runs: int,
+    measures: Mapping[str, Callable[[int], Sample]],
+    checks: Mapping[str, Callable[[Sample], None]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """`repeat` for several commands at once, in rounds (one run of each per round), so every figure
+    sees the same machine load: on a shared machine, ratios between them stay meaningful.
+    The first round is the unmeasured warm-up."""
+    samples: dict[str, list[Sample]] = {name: [] for name in measures}
+    for index in range(runs + 1):
+        for name, measure in measures.items():
+            sample = measure(index)
+            check = (checks or {}).get(name)
+            if check is not None:
+                check(sample)
+            if index:
+                samples[name].append(sample)
+    return {name: summarize(found) for name, found in samples.items()}
+
+
 def median_rate(count: int, timings: Sequence[float]) -> float:
     """Items per second from the median of several timed passes over `count` items."""
     return count / statistics.median(timings)
