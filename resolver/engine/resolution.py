@@ -49,6 +49,16 @@ class Trace(Sequence[TraceStep]):
         trace._steps = tuple(steps)
         return trace
 
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """The steps as plain dicts (JSON output), made straight from the records when none was rendered yet."""
+        if self._steps is not None:
+            return [step._asdict() for step in self._steps]
+        dicts = []
+        for step, outcome, text, args, where, task in self._records:
+            message = _message(text, args, task)
+            dicts.append({"step": step, "outcome": outcome, "message": message, "where": where, "task": task})
+        return dicts
+
     def steps(self) -> tuple[TraceStep, ...]:
         if self._steps is None:
             self._steps = tuple(_render(*record) for record in self._records)
@@ -88,8 +98,13 @@ class Trace(Sequence[TraceStep]):
 def _render(
     step: str, outcome: str, text: str, args: tuple[Any, ...] | None, where: str | None, task: str | None
 ) -> TraceStep:
+    return TraceStep(step, outcome, _message(text, args, task), where, task)
+
+
+def _message(text: str, args: tuple[Any, ...] | None, task: str | None) -> str:
+    """A step's words: its template filled in, after the task it names."""
     message = text if args is None else text.format(*args)
-    return TraceStep(step, outcome, message if task is None else f"{task}: {message}", where, task)
+    return message if task is None else f"{task}: {message}"
 
 
 class Candidate(NamedTuple):
@@ -138,7 +153,7 @@ class Resolution:
         data["candidates"] = [candidate._asdict() for candidate in self.candidates]
         data["disagreements"] = [found._asdict() for found in self.disagreements]
         data["serving"] = self.serving._asdict()
-        data["trace"] = [step._asdict() for step in self.trace]
+        data["trace"] = self.trace.as_dicts()
         return data
 
     def __getstate__(self) -> dict[str, Any]:
