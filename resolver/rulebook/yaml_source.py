@@ -138,7 +138,10 @@ def _convert(node: yaml.Node, path: PathKey, positions: Positions, findings: lis
             if key_node.tag == _STR and type(key_node) is yaml.ScalarNode:  # most keys: a string as it stands
                 key = key_node.value
             else:
-                key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                try:
+                    key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+                except (yaml.YAMLError, ValueError, TypeError, OverflowError):  # `!!int task:` as a key
+                    key = None
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 findings.append(
                     Finding(
