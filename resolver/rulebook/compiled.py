@@ -338,6 +338,7 @@ class CompiledRules:
         "documents",
         "default_wheres",
         "channels",
+        "serving",
     )
 
     def __init__(self, docs: Sequence[RuleDoc] = ()) -> None:
@@ -365,6 +366,9 @@ class CompiledRules:
         # where the `default: true` cases are: answers from there are defaults
         self.default_wheres: frozenset[str] = frozenset()
         self.channels: ChannelIndex = ChannelIndex(())  # what conditions need
+        # the serving index (resolver.rulebook.serving), compiled and cached with the rest, so a warm
+        # start does not unpickle the documents to build it
+        self.serving: Any = None
         self._plans: dict[frozenset[str], Plan] = {}
 
     @property
@@ -669,6 +673,9 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
     rules.channels = ChannelIndex(channel for spec in rules.condition_specs() for channel in channels_in(spec))
     # Longest needle first, so `ForImageClassificationWithTeacher` beats `ForImageClassification`.
     rules.patterns.sort(key=lambda p: -len(p.needle))
+    from resolver.rulebook.serving import build_index  # the engine reads it on every resolution
+
+    rules.serving = build_index(rules.docs)
     return rules
 
 
