@@ -99,11 +99,10 @@ to `python -c pass` of the same run (CPU-time ratios, from `wait4`, agree within
 
 The first run went from 2.53 s to 758 ms under that load (3.3x); optimum's import took 33 s in the
 same conditions. The cold CLI target (2.5x `python -c pass`) is **not met reliably**: this table
-gives 2.47x without bytecode and 3.16x with it, the bench run above 2.6x and 3.1x; on a quieter
-machine earlier the same night (load ~1.4, before the last changes) it was 2.96x (112 ms against
-38 ms). A regular install is further off (~9x in the table above under load, ~4x expected on a
-quiet machine): its floor is lower, as no editable hook preloads pathlib, re and importlib.util
-for `python -c pass`, so everything the CLI imports counts against it.
+gives 2.47x without bytecode and 3.16x with it; the bench run above (load 0.9, after the serving
+index joined the cache) 2.9x with and without bytecode. A regular install is further off (5.8x:
+116 ms against 20 ms): its floor is lower, as no editable hook preloads pathlib, re and
+importlib.util for `python -c pass`, so everything the CLI imports counts against it.
 
 What changed:
 - **The cache holds the compiled rules**, not the parsed documents: a warm start unpickles the
@@ -126,6 +125,9 @@ What changed:
   imported. One changed byte, a new file, a changed schema or any rule pack means full validation
   with file:line findings (tested on a copy of the rules). Files are read once: the cache key, the
   stamp and the parser see the same bytes.
+- **The serving index travels with the compiled rules** (`rules.serving`): the engine reads it on
+  every resolution, and building it from the documents meant unpickling them and indexing
+  rules/serving.yaml at every start (~10-18 ms).
 - Smaller: YAML scalars tagged `str` (most of them) skip PyYAML's constructor and a scalar's
   implicit tag is memoised by its text; SHA-256 from `_sha256` (hashlib loads OpenSSL, ~5 ms); the
   CLI builds the parser of the invoked command only (one command module imported, not six), with
