@@ -161,12 +161,10 @@ def test_openvino_ir_counts_its_bin_and_reads_the_declared_compression(tmp_path,
 # ------------------------------------------------------------------ GGUF
 
 
-gguf = pytest.importorskip("gguf")
-np = pytest.importorskip("numpy")
-
-
 def write_gguf(path: Path, arch: str, *, file_type: int | None = None, kind: str | None = None) -> Path:
     """A real GGUF file from llama.cpp's writer: the header's keys and one tiny tensor."""
+    gguf = pytest.importorskip("gguf")  # here, not at module level: a skip there would skip every test below
+    np = pytest.importorskip("numpy")
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = gguf.GGUFWriter(str(path), arch)
     if kind:
