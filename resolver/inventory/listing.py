@@ -104,7 +104,8 @@ class Listing:
         try:
             return summary(read_metadata(local, shown=path))
         except EvidenceError as error:
-            self.notes.append(f"GGUF header of {path} not read: {error.message}; its file name decides")
+            # the same words as the folder reader's note on this file, so the inventory lists it once
+            self.notes.append(f"GGUF header of {path} not read: {error.message}")
             return None
 
 
