@@ -161,8 +161,11 @@ class Resolver:
         cache_dir: str | os.PathLike | None = None,
         timeout: float | None = None,
         verbose: bool = False,
+        skip_broken: bool = False,
     ) -> Evidence:
-        """Gather the evidence for a reference: Evidence, dict, model class or object, folder, or Hub repo id."""
+        """Gather the evidence for a reference: Evidence, dict, model class or object, folder, or Hub repo id.
+
+        `skip_broken`: a folder's unreadable JSON document is left out with a note, not an error."""
         if isinstance(ref, type):  # a model class: the common in-process case, decided first
             return from_object(ref)
         if isinstance(ref, Evidence):
@@ -177,7 +180,7 @@ class Resolver:
                 )
             path = os.path.expanduser(os.fspath(ref))
             if safe_exists(path):
-                return from_folder(path, self.rules.documents, subfolder=subfolder)
+                return from_folder(path, self.rules.documents, subfolder=subfolder, skip_broken=skip_broken)
             if subfolder is not None:
                 subfolder = check_repo_subfolder(subfolder)
             return self._hub_evidence(
@@ -243,6 +246,7 @@ class Resolver:
                 cache_dir=cache_dir,
                 timeout=timeout,
                 verbose=verbose,
+                skip_broken=canonical is not None,  # a given task answers past a broken document, as --task's hint says
             )
         except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
             if canonical is None:

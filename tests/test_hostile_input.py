@@ -66,9 +66,12 @@ def test_a_fifo_named_config_json_is_an_error_not_a_hang(tmp_path, capsys):
     folder = tmp_path / "model"
     folder.mkdir()
     os.mkfifo(folder / "config.json")
-    code, out, err = within(10, lambda: run(capsys, "resolve", folder, "--task", "fill-mask"))
+    code, out, err = within(10, lambda: run(capsys, "resolve", folder))
     assert code == 2
     assert "config.json is a FIFO (named pipe), not a regular file" in err
+    # with the task given the FIFO is left out (never opened), and the model resolves
+    code, out, err = within(10, lambda: run(capsys, "resolve", folder, "--task", "fill-mask", "--explain"))
+    assert code == 0 and "config.json is a FIFO (named pipe), not a regular file" in out
     assert (folder / "config.json").exists()  # left as it was
 
 
@@ -312,3 +315,29 @@ def test_a_component_resolved_as_dot_still_reads_its_pipeline(tmp_path, monkeypa
     monkeypatch.chdir(pipeline / "unet")
     by_dot = resolver.resolve(".")
     assert (by_dot.task, by_dot.component, by_dot.loader) == (by_path.task, by_path.component, by_path.loader)
+
+
+def test_a_broken_document_stops_only_a_resolution_that_needs_it(tmp_path, capsys):
+    """Without a task a broken config.json is an error whose hint offers --task; with --task the model
+    resolves, the broken file left out with a note, and nothing on disk is touched."""
+    (tmp_path / "config.json").write_text("{not json")
+    pooling = tmp_path / "st"
+    (pooling / "1_Pooling").mkdir(parents=True)
+    (pooling / "config.json").write_text(json.dumps({"architectures": ["BertModel"], "model_type": "bert"}))
+    (pooling / "modules.json").write_text(
+        json.dumps([{"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}])
+    )
+    (pooling / "1_Pooling" / "config.json").write_text("not json")
+
+    assert main(["resolve", str(tmp_path)]) == 2
+    assert "pass the task explicitly with --task" in capsys.readouterr().err
+    assert main(["resolve", str(tmp_path), "--task", "text-generation", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["loader"] == "transformers.AutoModelForCausalLM"
+    resolution = resolver.resolve(str(tmp_path), task="text-generation")
+    assert any(step.message.startswith(f"ignored {tmp_path / 'config.json'}") for step in resolution.trace)
+    assert (tmp_path / "config.json").read_text() == "{not json"
+
+    with pytest.raises(EvidenceError, match="not valid JSON"):
+        resolver.resolve(str(pooling))
+    found = resolver.resolve(str(pooling), task="sentence-similarity")
+    assert (found.serving.runner, found.serving.pooling_task, found.serving.pooling_mode) == ("pooling", "embed", None)

@@ -185,8 +185,13 @@ def _check_folder(base: str) -> None:
         raise EvidenceError(f"{base} is a file, not a model folder", hint="pass the folder that holds config.json")
 
 
-def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None) -> Evidence:
-    """Evidence from a local model folder (optionally one of its subfolders)."""
+def from_folder(
+    folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None, skip_broken: bool = False
+) -> Evidence:
+    """Evidence from a local model folder (optionally one of its subfolders).
+
+    `skip_broken`: a JSON document that cannot be read or parsed is left out with a note instead of
+    raising (the caller gave the task, so the answer does not hang on that file)."""
     needed = documents_needed if isinstance(documents_needed, frozenset) else frozenset(documents_needed)
     base = os.path.expanduser(os.fspath(folder))
     if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
@@ -239,7 +244,13 @@ def from_folder(folder: str | os.PathLike, documents_needed: Iterable[str], subf
                 continue
         else:
             continue
-        documents[name], dropped = check_document(name, read_json_document(path, path), path)
+        try:
+            documents[name], dropped = check_document(name, read_json_document(path, path), path)
+        except EvidenceError as error:
+            if not skip_broken:
+                raise
+            notes.append(f"ignored {path}: {error.message}; resolved with the task given")
+            continue
         notes.extend(dropped)
         if truncated:
             files.add(name)  # type: ignore[union-attr]
