@@ -14,12 +14,12 @@ tried before the earlier packs'; its `applies` replaces the earlier one; its `va
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from resolver.conditions.language import Facts, Predicate, compile_condition, describe
 from resolver.rulebook.documents import RuleDoc
+from resolver.rulebook.memo import IndexPerRules
 from resolver.support.frozen import Record
 
 VALUE_KINDS = ("runner", "pooling_task", "pooling_mode")
@@ -214,7 +214,7 @@ class ServingIndex:
         return answer
 
 
-_INDEXES: dict[int, tuple[weakref.ref, ServingIndex]] = {}  # id(rules) -> (a weak reference to it, its index)
+_PER_RULES: IndexPerRules[ServingIndex] = IndexPerRules(lambda docs: build_index(docs))
 
 
 def serving_index(rules: Any) -> ServingIndex:
@@ -223,23 +223,7 @@ def serving_index(rules: Any) -> ServingIndex:
     carried = getattr(rules, "serving", None)
     if carried is not None:
         return carried
-    key = id(rules)
-    hit = _INDEXES.get(key)
-    if hit is not None and hit[0]() is rules:
-        return hit[1]
-    index = build_index(rules.docs)
-    try:
-        _INDEXES[key] = (weakref.ref(rules, _forget(key)), index)
-    except TypeError:  # not weak-referenceable: nothing to remember it by
-        pass
-    return index
-
-
-def _forget(key: int) -> Any:
-    def forget(_ref: Any) -> None:
-        _INDEXES.pop(key, None)
-
-    return forget
+    return _PER_RULES(rules)
 
 
 def build_index(docs: list[RuleDoc]) -> ServingIndex:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from resolver.rulebook.documents import RuleDoc
+from resolver.rulebook.memo import IndexPerRules
 
 DEFAULT_BITS = ("bits",)
 
@@ -296,28 +296,12 @@ def _walk(value: Any, parts: list[str]) -> Iterable[Any]:
 
 # ------------------------------------------------------------------ the index
 
-_INDEXES: dict[int, tuple[weakref.ref, UnitRules]] = {}
+_PER_RULES: IndexPerRules[UnitRules] = IndexPerRules(lambda docs: build_index(docs))
 
 
 def unit_rules(rules: Any) -> UnitRules:
     """The units index of a rule set (CompiledRules), built from its documents on first use."""
-    key = id(rules)
-    hit = _INDEXES.get(key)
-    if hit is not None and hit[0]() is rules:
-        return hit[1]
-    index = build_index(rules.docs)
-    try:
-        _INDEXES[key] = (weakref.ref(rules, _forget(key)), index)
-    except TypeError:
-        pass
-    return index
-
-
-def _forget(key: int) -> Any:
-    def forget(_ref: Any) -> None:
-        _INDEXES.pop(key, None)
-
-    return forget
+    return _PER_RULES(rules)
 
 
 def build_index(docs: list[RuleDoc]) -> UnitRules:

@@ -11,7 +11,6 @@ gives them, replaces `tasks` entries one by one, and its `suffixes` are tried fi
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from resolver.conditions.language import Facts, Predicate, compile_condition
 from resolver.errors import TaskResolverError
 from resolver.rulebook.documents import RuleDoc
+from resolver.rulebook.memo import IndexPerRules
 
 HUB = "hub"  # the rules' own names
 
@@ -135,30 +135,12 @@ class VocabularyIndex:
         )
 
 
-_INDEXES: dict[int, tuple[weakref.ref, VocabularyIndex]] = {}  # id(rules) -> (a weak reference to it, its index)
+_PER_RULES: IndexPerRules[VocabularyIndex] = IndexPerRules(lambda docs: build_index(docs))
 
 
 def vocabularies(rules: Any) -> VocabularyIndex:
     """The vocabulary index of a rule set (CompiledRules), built from its documents on first use."""
-    key = id(rules)
-    hit = _INDEXES.get(key)
-    if hit is not None and hit[0]() is rules:
-        return hit[1]
-    index = build_index(rules.docs)
-    try:
-        _INDEXES[key] = (weakref.ref(rules, _forget(key)), index)
-    except TypeError:  # not weak-referenceable: nothing to remember it by
-        pass
-    return index
-
-
-def _forget(key: int) -> Any:
-    """The callback that drops a rule set's index once the rule set is gone."""
-
-    def forget(_ref: Any) -> None:
-        _INDEXES.pop(key, None)
-
-    return forget
+    return _PER_RULES(rules)
 
 
 def build_index(docs: list[RuleDoc]) -> VocabularyIndex:
