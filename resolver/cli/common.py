@@ -101,3 +101,33 @@ def error_json(error: TaskResolverError) -> dict[str, Any]:
     if trace:
         body["trace"] = [step._asdict() if hasattr(step, "_asdict") else list(step) for step in trace]
     return {"error": body}
+
+
+def add_hub_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that takes one reference, which may be a Hub repo id."""
+    parser.add_argument("--revision", help="Hub revision: a branch, tag or commit sha (default: main)")
+    parser.add_argument("--token", help="Hub token (default: $HF_TOKEN or the saved login)")
+    parser.add_argument("--cache-dir", help="Hub cache folder (default: $HF_HUB_CACHE)")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=None,
+        help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help="give up on the Hub after this long in all, retries included (default: $TASK_RESOLVER_HUB_TIMEOUT or 30)",
+    )
+
+
+def seconds(text: str) -> float:
+    """--timeout's value: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: the timeout must be a positive number of seconds")
+    return value

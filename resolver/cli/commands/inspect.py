@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from resolver.cli.common import add_rules_option, dump_json
+from resolver.cli.common import add_hub_options, add_rules_option, dump_json
 from resolver.inventory.unit import Inventory, Unit
 
 COLUMNS = ("path", "kind", "role", "task", "library", "framework", "loader", "quantization", "size")
@@ -14,34 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "ref", metavar="REF", help="a local model folder, a cached snapshot, or a Hub repo id (org/name)"
     )
-    parser.add_argument("--revision", help="Hub revision: a branch, tag or commit sha (default: main)")
-    parser.add_argument("--token", help="Hub token (default: $HF_TOKEN or the saved login)")
-    parser.add_argument("--cache-dir", help="Hub cache folder (default: $HF_HUB_CACHE)")
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        default=None,
-        help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=seconds,
-        metavar="SECONDS",
-        help="give up on the Hub after this long in all, retries included (default: $TASK_RESOLVER_HUB_TIMEOUT or 30)",
-    )
+    add_hub_options(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output: every unit with its files")
     add_rules_option(parser)
-
-
-def seconds(text: str) -> float:
-    """--timeout's value: a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: the timeout must be a positive number of seconds")
-    return value
 
 
 def human_size(size: int | None) -> str:

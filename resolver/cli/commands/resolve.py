@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from resolver.cli.common import add_rules_option, dump_json
+from resolver.cli.common import add_hub_options, add_rules_option, dump_json
 from resolver.engine.resolution import Resolution
 
 
@@ -16,21 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", help="the task, when you know it (a name or synonym: causal-lm, ner, ...)")
     parser.add_argument("--library", help="the library, when you know it (transformers, diffusers, ...)")
     parser.add_argument("--subfolder", help="resolve this subfolder of the model (e.g. unet, or an onnx/ export)")
-    parser.add_argument("--revision", help="Hub revision: a branch, tag or commit sha (default: main)")
-    parser.add_argument("--token", help="Hub token (default: $HF_TOKEN or the saved login)")
-    parser.add_argument("--cache-dir", help="Hub cache folder (default: $HF_HUB_CACHE)")
-    parser.add_argument(
-        "--offline",
-        action="store_true",
-        default=None,
-        help="never contact the Hub; use the local cache only (also $HF_HUB_OFFLINE=1)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        metavar="SECONDS",
-        help="give up on the Hub after this long in all, retries included (default: $TASK_RESOLVER_HUB_TIMEOUT or 30)",
-    )
+    add_hub_options(parser)
     parser.add_argument("--verbose", action="store_true", help="show the Hub client's retries and back-offs on stderr")
     parser.add_argument("--json", action="store_true", help="machine-readable output (includes the trace)")
     parser.add_argument(
@@ -54,17 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --load: allow running the model repo's own Python code (only for repos you trust)",
     )
     add_rules_option(parser)
-
-
-def _seconds(text: str) -> float:
-    """--timeout's value: a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: the timeout must be a positive number of seconds")
-    return value
 
 
 def render(resolution: Resolution) -> str:
