@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple, overload
 
 from resolver.rulebook.serving import Serving
+from resolver.support.frozen import Frozen
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path imports neither typing nor dataclasses
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, NamedTuple, overload
+else:
+    from resolver.support.frozen import NamedTuple
 
 
 class TraceStep(NamedTuple):
@@ -64,10 +69,13 @@ class Trace(Sequence[TraceStep]):
             self._steps = tuple(_render(*record) for record in self._records)
         return self._steps
 
-    @overload
-    def __getitem__(self, index: int) -> TraceStep: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[TraceStep, ...]: ...
+    if TYPE_CHECKING:
+
+        @overload
+        def __getitem__(self, index: int) -> TraceStep: ...
+        @overload
+        def __getitem__(self, index: slice) -> tuple[TraceStep, ...]: ...
+
     def __getitem__(self, index: int | slice) -> TraceStep | tuple[TraceStep, ...]:
         return self.steps()[index]
 
@@ -115,9 +123,12 @@ class Candidate(NamedTuple):
     where: str | None
 
 
-@dataclass(frozen=True)
-class Resolution:
-    """What the rules concluded about one model reference."""
+class Resolution(Frozen):
+    """What the rules concluded about one model reference.
+
+    A frozen record as a frozen dataclass was (`dataclasses.fields`, `replace` and `asdict` work on
+    it); `trace` and `rules` are left out of the repr, `rules` out of equality, hashing and pickles.
+    """
 
     ref: str | None
     task: str
@@ -138,13 +149,17 @@ class Resolution:
     specificity: str = "specific"
     # the Hub's answers that contradict a specific answer of the rules (the rules keep theirs)
     disagreements: tuple[Candidate, ...] = ()
-    trace: Trace = field(default_factory=Trace, repr=False)
+    trace: Trace  # default: an empty Trace() (see _factories)
     revision: str | None = None  # the Hub revision the evidence came from; loading uses the same one
     base_model: str | None = None  # the model this one builds on (a PEFT adapter's base), when the files name it
     # how to run it on an LLM server: runner, pooling task and mode (rules/serving.yaml)
     serving: Serving = Serving()
     # the rule set that made it, so load() uses the same one; not data: left out of equality, to_dict and pickles
-    rules: Any = field(default=None, repr=False, compare=False)
+    rules: Any = None
+
+    _factories: ClassVar[dict[str, Any]] = {"trace": Trace}
+    _hidden: ClassVar[frozenset[str]] = frozenset({"trace", "rules"})
+    _uncompared: ClassVar[frozenset[str]] = frozenset({"rules"})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON output."""

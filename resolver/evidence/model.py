@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+
+from resolver.support.frozen import Frozen
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path imports neither typing nor dataclasses
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Facts about one model reference. `documents` maps a path (relative to the model root) to parsed JSON."""
+class Evidence(Frozen):
+    """Facts about one model reference. `documents` maps a path (relative to the model root) to parsed JSON.
+
+    A frozen record as a frozen dataclass was (`dataclasses.fields`, `replace` and `asdict` work on it).
+    """
 
     source: str  # folder | hub | cache | object | class | evidence
     ref: str | None = None
     files: frozenset[str] = frozenset()
-    documents: Mapping[str, Any] = field(default_factory=dict)
-    hub: Mapping[str, Any] = field(default_factory=dict)
+    documents: Mapping[str, Any]  # default: a new {} (see _factories)
+    hub: Mapping[str, Any]  # default: a new {}
     # (name, module): the class, then its bases (MRO); from a class object, a ClassChain read on demand
     classes: Sequence[tuple[str, str]] = ()
     subfolder: str | None = None
     revision: str | None = None
     notes: tuple[str, ...] = ()
+
+    _factories: ClassVar[dict[str, Any]] = {"documents": dict, "hub": dict}
 
     @property
     def config(self) -> Mapping[str, Any]:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from resolver.errors import Finding, RuleError
+from resolver.support.frozen import Frozen
 from resolver.support.paths import shipped_rules_dir
 
-if TYPE_CHECKING:  # PyYAML is imported on a cache miss only: a warm start reads the pickle
-    from resolver.rulebook.yaml_source import Positions
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path imports neither typing nor dataclasses
+if TYPE_CHECKING:
+    from typing import Any
+
+    from resolver.rulebook.yaml_source import Positions  # PyYAML is imported on a cache miss only
 
 
 KINDS = (
@@ -32,9 +34,12 @@ KINDS = (
 SUPPORTED_VERSIONS = {kind: (1,) for kind in KINDS}
 
 
-@dataclass(frozen=True)
-class RuleDoc:
-    """One parsed rule file: its label for messages, kind, data and node positions."""
+class RuleDoc(Frozen):
+    """One parsed rule file: its label for messages, kind, data and node positions.
+
+    A frozen record as a frozen dataclass was (`dataclasses.replace` works on it); it pickles as one
+    did (the instance dict), so a cache written before reads back the same.
+    """
 
     label: str
     kind: str

@@ -15,12 +15,17 @@ tried before the earlier packs'; its `applies` replaces the earlier one; its `va
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, NamedTuple
 
 from resolver.conditions.language import Facts, Predicate, compile_condition, describe
 from resolver.rulebook.documents import RuleDoc
 from resolver.rulebook.memo import IndexPerRules
 from resolver.support.frozen import Record
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path needs no typing
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, NamedTuple
+else:
+    from resolver.support.frozen import NamedTuple
 
 VALUE_KINDS = ("runner", "pooling_task", "pooling_mode")
 POOLING = "pooling"  # the runner whose answers have a pooling task and maybe a mode

@@ -1,4 +1,4 @@
-"""Fast frozen records, and frozen dataclass instances built without their __init__, for the hot paths.
+"""Fast frozen records, and frozen instances built without their __init__, for the hot paths.
 
 `Record` is a frozen value class with `__slots__` whose class costs nothing to create: a
 `@dataclass` generates and `exec`s its methods when the class is defined, which for the compiled
@@ -6,9 +6,15 @@ rules' dozen classes was ~20 ms of every start (docs/benchmarks.md). A record ma
 field on first read (`_lazy`): the compiled rules keep each condition as written and compile it
 into a predicate only when the engine first tests it, so the compiled form pickles whole.
 
-`new_frozen` builds a frozen (non-slots) dataclass without its __init__: a frozen dataclass's
-__init__ pays one object.__setattr__ per field; `Resolution` and `Evidence` are built once per
-resolution, so that overhead is a measurable share of it.
+`Frozen` is the same idea for the public records that used to be frozen dataclasses (Resolution,
+Evidence, RuleDoc): fields are the class's annotations, in order, kept in the instance `__dict__`
+as a dataclass keeps them, so they pickle, compare, hash and print as before; `dataclasses.fields`,
+`replace`, `asdict` and `is_dataclass` still work on them, importing `dataclasses` only when
+called (its import, with `inspect`, costs a cold start ~17 ms).
+
+`new_frozen` builds a frozen record (or a frozen non-slots dataclass) without its __init__: the
+values dict becomes the instance's `__dict__`; `Resolution` and `Evidence` are built once per
+resolution, so per-field stores would be a measurable share of it.
 """
 
 from __future__ import annotations
@@ -16,13 +22,16 @@ from __future__ import annotations
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: `typing` is not imported at run time, `import resolver` stays light
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from dataclasses import Field
     from typing import Any, ClassVar, TypeVar
 
     T = TypeVar("T")
     R = TypeVar("R", bound="Record")
+    F = TypeVar("F", bound="Frozen")
 
 _set = object.__setattr__
 _MISSING: Any = object()
+_NO_NAMES: frozenset[str] = frozenset()
 
 
 class FrozenRecordError(AttributeError):
@@ -119,22 +128,199 @@ def rebuild_record(cls: type[R], values: tuple[Any, ...]) -> R:
     return record
 
 
+class DataclassView:
+    """A class attribute of `Frozen` that dataclasses or inspect read (`__dataclass_fields__`, ...),
+    made on first read for the class it is read from: a frozen dataclass of the same fields is
+    built then, once per class, and its attribute returned."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type[Frozen]) -> Any:
+        made = _VIEWS.get(owner)
+        if made is None:
+            made = _VIEWS[owner] = dataclass_view(owner)
+        return made[self.name]
+
+
+_VIEWS: dict[type, dict[str, Any]] = {}
+
+
+def dataclass_view(cls: type[Frozen]) -> dict[str, Any]:
+    """What a frozen dataclass with the fields of `cls` says of them: its fields, its parameters, its signature."""
+    import dataclasses
+    import inspect
+
+    annotations: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        annotations.update(klass.__dict__.get("__annotations__", {}))
+    namespace: dict[str, Any] = {
+        "__annotations__": {name: annotations[name] for name in cls._fields},
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+    }
+    for name in cls._fields:
+        options: dict[str, Any] = {}
+        if name in cls._factories:
+            options["default_factory"] = cls._factories[name]
+        elif name in cls._defaults:
+            options["default"] = cls._defaults[name]
+        if name in cls._hidden:
+            options["repr"] = False
+        if name in cls._uncompared:
+            options["compare"] = False
+        if options:
+            namespace[name] = dataclasses.field(**options)
+    shadow: Any = dataclasses.dataclass(frozen=True)(type(cls.__name__, (), namespace))
+    return {
+        "__dataclass_fields__": shadow.__dataclass_fields__,
+        "__dataclass_params__": shadow.__dataclass_params__,
+        "__signature__": inspect.signature(shadow),
+    }
+
+
+class Frozen:
+    """A frozen value class: its fields are its annotations (a base's first), in order.
+
+    A field's default is the class attribute of its name; `_factories` maps a field to a function
+    making its default afresh (a dataclass's `default_factory`); `_hidden` fields are left out of
+    the repr, `_uncompared` ones out of equality and hashing. Equality, hashing (of the compared
+    fields, as a tuple), the repr and pickling are a frozen dataclass's, so is assigning (it raises
+    `dataclasses.FrozenInstanceError`).
+    """
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
+    _factories: ClassVar[dict[str, Callable[[], Any]]] = {}
+    _hidden: ClassVar[frozenset[str]] = _NO_NAMES
+    _uncompared: ClassVar[frozenset[str]] = _NO_NAMES
+    _shown: ClassVar[tuple[str, ...]] = ()  # the fields in the repr
+    _compared: ClassVar[tuple[str, ...]] = ()  # the fields in equality and hashing
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: list[str] = []
+        for klass in reversed(cls.__mro__):
+            for name, annotation in klass.__dict__.get("__annotations__", {}).items():
+                if name not in fields and not name.startswith("_") and not str(annotation).startswith("ClassVar"):
+                    fields.append(name)
+        cls._fields = tuple(fields)
+        cls._defaults = {name: getattr(cls, name) for name in fields if hasattr(cls, name)}
+        cls._shown = tuple(name for name in fields if name not in cls._hidden)
+        cls._compared = tuple(name for name in fields if name not in cls._uncompared)
+        setattr(cls, "__match_args__", cls._fields)  # noqa: B010 (a type checker must not see it as a class constant)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__} takes at most {len(fields)} arguments ({len(args)} given)")
+        values = dict(zip(fields, args))  # noqa: B905 (args is the shorter)
+        for name in fields[len(args) :]:
+            value = kwargs.pop(name, _MISSING)
+            if value is _MISSING:
+                factory = self._factories.get(name)
+                if factory is not None:
+                    value = factory()
+                else:
+                    value = self._defaults.get(name, _MISSING)
+                    if value is _MISSING:
+                        raise TypeError(f"{type(self).__name__} is missing the field {name!r}")
+            values[name] = value
+        if kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected or repeated fields: {', '.join(kwargs)}")
+        _set(self, "__dict__", values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        from dataclasses import FrozenInstanceError  # the error a frozen dataclass raised; only when it happens
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        compared = self._compared
+        return tuple(getattr(self, name) for name in compared) == tuple(getattr(other, name) for name in compared)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self._compared))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{type(self).__qualname__}({shown})"
+
+    def replace(self: F, **changes: Any) -> F:
+        """A copy with some fields changed (`dataclasses.replace(record, ...)` does the same)."""
+        values = {name: getattr(self, name) for name in self._fields}
+        values.update(changes)
+        return type(self)(**values)
+
+    # what dataclasses.fields / replace / asdict / is_dataclass and inspect.signature read, made on first read
+    if TYPE_CHECKING:  # what type checkers know of dataclasses (their DataclassInstance)
+        __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+    else:
+        __dataclass_fields__ = DataclassView("__dataclass_fields__")
+        __dataclass_params__ = DataclassView("__dataclass_params__")
+        __signature__ = DataclassView("__signature__")
+
+
+class NamedTupleMeta(type):
+    """What `class X(NamedTuple): ...` makes, without importing `typing` (~4 ms of a cold start)."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
+        if not bases:  # NamedTuple itself
+            return super().__new__(mcs, name, bases, namespace)
+        import collections
+
+        make: Any = collections.namedtuple  # called with names known at run time only
+        annotations = namespace.get("__annotations__", {})
+        defaults = [namespace[field] for field in annotations if field in namespace]
+        if any(field in namespace for field in list(annotations)[: len(annotations) - len(defaults)]):
+            raise TypeError(f"{name}: a field without a default follows one with a default")
+        made: Any = make(name, list(annotations), defaults=defaults, module=namespace["__module__"])
+        made.__annotations__ = made.__new__.__annotations__ = dict(annotations)
+        for key, value in namespace.items():
+            if key not in annotations and key not in ("__module__", "__annotations__"):
+                setattr(made, key, value)
+        return made
+
+
+class NamedTuple(metaclass=NamedTupleMeta):
+    """`typing.NamedTuple` for the class form at run time: the class made is the same plain
+    `collections.namedtuple` (same pickles, repr, `_asdict`, `_replace`). A module imports it as
+    `if TYPE_CHECKING: from typing import NamedTuple` / `else: from resolver.support.frozen import
+    NamedTuple`, so type checkers see the real one."""
+
+
 _FIELD_COUNTS: dict[type, int] = {}
 
 
 def new_frozen(cls: type[T], values: dict[str, Any]) -> T:
-    """`cls(**values)` for a frozen (non-slots) dataclass whose __init__ only stores fields.
+    """`cls(**values)` for a `Frozen` class, or a frozen (non-slots) dataclass whose __init__ only
+    stores fields: `values` becomes the instance's `__dict__` (not copied).
 
     `values` must name every field once (tests/test_engine.py checks the engine's callers); a
-    count that differs, e.g. after a field was added, falls back to the ordinary constructor.
+    count that differs, e.g. after a field was added, falls back to the ordinary constructor, and
+    so does a `Record` (its fields are slots).
     """
     count = _FIELD_COUNTS.get(cls)
     if count is None:
-        from dataclasses import fields  # first call per class only
+        if issubclass(cls, Record):
+            count = -1
+        elif issubclass(cls, Frozen):
+            count = len(cls._fields)
+        else:
+            from dataclasses import fields  # a dataclass: first call per class only
 
-        count = _FIELD_COUNTS[cls] = len(fields(cls))  # type: ignore[arg-type]
+            count = len(fields(cls))  # type: ignore[arg-type]
+        _FIELD_COUNTS[cls] = count
     if len(values) != count:
         return cls(**values)
     instance = object.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
+    _set(instance, "__dict__", values)
     return instance
