@@ -54,31 +54,40 @@ def is_regular_file(path: str | os.PathLike) -> bool:
         return False
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+_CHUNK = 1 << 20  # a file that grows while being read is read on in chunks of this size
+
+
 def read_regular_file(path: str | os.PathLike, limit: int) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; NotARegularFile / FileTooLarge / OSError otherwise.
 
     Opened with O_NONBLOCK, so a FIFO in the file's place is refused at once instead of blocking.
+    One read of the size fstat gives plus one byte: a short read is the end of a regular file (no
+    second read to see it), a full one a file that grew since, read on up to `limit` + 1 bytes.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(path, flags)
+    descriptor = os.open(path, _READ_FLAGS)
     try:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise NotARegularFile(path, file_kind(info.st_mode))
-        if info.st_size > limit:
-            raise FileTooLarge(path, info.st_size, limit)
-        chunks = []
-        remaining = limit + 1  # one byte more than allowed tells a file that grew while being read
-        while remaining > 0:
-            chunk = os.read(descriptor, min(remaining, 1 << 20))
+        size = info.st_size
+        if size > limit:
+            raise FileTooLarge(path, size, limit)
+        data = os.read(descriptor, size + 1)
+        if len(data) <= size:
+            return data
+        # it grew (or, as files of /proc do, reports no size): one byte more than allowed tells a file too large
+        chunks = [data]
+        read = len(data)
+        while read <= limit:
+            chunk = os.read(descriptor, min(limit + 1 - read, _CHUNK))
             if not chunk:
                 break
             chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            raise FileTooLarge(path, len(data), limit)
-        return data
+            read += len(chunk)
+        if read > limit:
+            raise FileTooLarge(path, read, limit)
+        return b"".join(chunks)
     finally:
         os.close(descriptor)
 
@@ -88,8 +97,7 @@ def open_regular_file(path: str | os.PathLike) -> BinaryIO:
 
     For readers that stream a bounded part of a large file (a GGUF header) instead of reading it whole.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(path, flags)
+    descriptor = os.open(path, _READ_FLAGS)
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
