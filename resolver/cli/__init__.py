@@ -1,1 +1,1 @@
-"""The task-resolver command line: main.py parses and dispatches, common.py is shared, commands/ holds one module per subcommand."""
+"""The task-resolver command line: main.py parses and dispatches (parser.py is its argparse parser, quick.py reads a plain `resolve` without argparse), common.py is shared, commands/ holds one module per subcommand."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Sequence
 
-from resolver.cli.common import CommandParser, dump_json, error_json, print_error
+from resolver.cli.common import dump_json, error_json, print_error
+from resolver.cli.quick import QUICK, parse
 from resolver.errors import TaskResolverError
-from resolver.support.about import __version__
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a plain `resolve` imports neither typing nor argparse
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any
 
 # Subcommands, each a module with `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -32,6 +36,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The command-line parser. Given the arguments, only the invoked command's own parser is built
     (importing one command module, not all of them); without, or for a name that is no command, all."""
+    from resolver.cli.parser import CommandParser
+    from resolver.support.about import __version__
+
     parser = CommandParser(
         prog="task-resolver", description="Say which task a Hugging Face model was trained for, and why."
     )
@@ -57,13 +64,26 @@ def _invoked(argv: Sequence[str] | None) -> str | None:
     return None
 
 
+def quick_arguments(argv: Sequence[str]) -> Any:
+    """The arguments of a plain `resolve` / `explain`, read without argparse (quick.py), or None."""
+    if not argv or argv[0] not in QUICK:
+        return None
+    module_name = COMMANDS[argv[0]][0]
+    args: Any = parse(argv, module_name)
+    if args is not None:
+        args.command, args._module = argv[0], module_name
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help(sys.stderr)
-        return 2
+    args = quick_arguments(argv)
+    if args is None:
+        parser = build_parser(argv)
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help(sys.stderr)
+            return 2
     try:
         return importlib.import_module(args._module).run(args)
     except TaskResolverError as error:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from resolver.cli.common import add_hub_options, add_rules_option, dump_json
-from resolver.engine.resolution import Resolution
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the CLI imports no typing
+if TYPE_CHECKING:
+    import argparse
+
+    from resolver.engine.resolution import Resolution
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
