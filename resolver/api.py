@@ -12,7 +12,7 @@ from resolver.engine.detect import normalize_library, select_loader
 from resolver.engine.resolution import Resolution
 from resolver.engine.resolve import infer_task, resolve_evidence
 from resolver.errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
-from resolver.evidence.folder import check_repo_subfolder, from_folder
+from resolver.evidence.folder import check_repo_subfolder, folder_evidence, from_folder
 from resolver.evidence.hub.errors import HubUnavailable
 from resolver.evidence.model import Evidence
 from resolver.evidence.objects import from_object
@@ -178,11 +178,18 @@ class Resolver:
                     "nothing to resolve: the reference is empty",
                     hint="pass a model folder (use . for the current one), a cached snapshot or a Hub repo id",
                 )
-            path = os.path.expanduser(os.fspath(ref))
-            if safe_exists(path):
-                return from_folder(path, self.rules.documents, subfolder=subfolder, skip_broken=skip_broken)
-            if subfolder is not None:
-                subfolder = check_repo_subfolder(subfolder)
+            path = os.fspath(ref)
+            if subfolder is None and type(path) is str:
+                # no stat first: listing the folder tells it from a missing path (None: maybe a repo id)
+                evidence = folder_evidence(path, self.rules.documents, skip_broken)
+                if evidence is not None:
+                    return evidence
+            else:
+                path = os.path.expanduser(path)
+                if safe_exists(path):
+                    return from_folder(path, self.rules.documents, subfolder=subfolder, skip_broken=skip_broken)
+                if subfolder is not None:
+                    subfolder = check_repo_subfolder(subfolder)
             return self._hub_evidence(
                 str(ref),
                 subfolder=subfolder,

@@ -162,3 +162,131 @@ def test_a_component_reads_its_pipelines_model_index_however_its_path_is_spelled
     assert from_folder(tmp_path / "pipe", documents, subfolder="unet").documents["../model_index.json"] == pipeline
     result = resolver.resolve(tmp_path / "pipe", subfolder="unet")
     assert (result.task, result.component) == ("text-to-image", True)
+
+
+def test_resolver_evidence_lists_a_folder_without_a_stat_and_a_missing_path_still_tries_the_hub(tmp_path, monkeypatch):
+    """Listing tells a folder from a missing path: no stat before it (the parent's model_index.json is
+    looked for with one access call); a path that is not there still goes the Hub's way, errors as before."""
+    import os
+
+    from resolver.evidence.hub.errors import HubUnavailable
+
+    api = Resolver(use_env=False)
+    documents = api.rules.documents  # compiled before counting: the rules' own files are stat'ed
+    model = write(tmp_path / "model", {"config.json": {"architectures": ["BertForMaskedLM"]}, "model.safetensors": ""})
+    (tmp_path / "file.txt").write_text("x")
+    calls = []
+    for name in ("stat", "lstat"):
+        real = getattr(os, name)
+        monkeypatch.setattr(os, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    evidence = api.evidence(str(model))
+    assert calls == [] and evidence.files == {"config.json", "model.safetensors"}
+    assert (
+        evidence.documents["config.json"] == {"architectures": ["BertForMaskedLM"]}
+        and "../model_index.json" in documents
+    )
+    monkeypatch.undo()
+
+    with pytest.raises(EvidenceError, match="is a file, not a model folder"):
+        api.evidence(str(tmp_path / "file.txt"))
+    for missing in (str(tmp_path / "nowhere"), str(tmp_path / "file.txt") + "/", "not a repo id!"):
+        with pytest.raises(EvidenceError, match="no such folder") as info:
+            api.evidence(missing)
+        assert info.value.hint == "pass an existing model folder, or a Hub repo id such as org/name"
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(HubUnavailable):  # a repo id that is no folder here: asked of the Hub (offline: its error)
+        api.evidence("acme-org/no-such-model", offline=True)
+
+
+def test_a_regular_file_is_read_in_one_read_call_and_a_growing_one_to_its_end(tmp_path, monkeypatch):
+    import os
+
+    from resolver.support import files
+
+    path = tmp_path / "config.json"
+    path.write_bytes(b'{"model_type": "bert"}')
+    reads = []
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    assert files.read_regular_file(path, 1000) == path.read_bytes() and len(reads) == 1
+    # a file larger than fstat said (it grew, or it is a /proc file that reports no size): read to its end
+    real_fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 3, *real_fstat(fd)[7:])))
+    assert files.read_regular_file(path, 1000) == path.read_bytes()
+    with pytest.raises(files.FileTooLarge) as info:  # and never past the limit
+        files.read_regular_file(path, 10)
+    assert (info.value.size, info.value.limit) == (11, 10)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+def test_a_file_that_reports_no_size_is_read_whole():
+    from resolver.support.files import FileTooLarge, read_regular_file
+
+    whole = Path("/proc/self/cmdline").read_bytes()
+    assert read_regular_file("/proc/self/cmdline", 1 << 20) == whole
+    with pytest.raises(FileTooLarge):
+        read_regular_file("/proc/self/cmdline", len(whole) - 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1}',
+        '{"a": 1}\n',
+        ' \t{"a": [1, 2.5, "x", null, true]}\r\n ',
+        "\ufeff[1]",
+        "\ufeff\ufeff[1]",
+        '{"a": 1} x',
+        '{"a": 1}\x0c',
+        '{"a": 1}{"b": 2}',
+        "NaN",
+        '"text"',
+        "",
+        "   ",
+        "[1,",
+        '{"a": 1e999, "b": -0}',
+    ],
+)
+def test_documents_parse_as_json_loads_does(tmp_path, text):
+    """The reader's JSON value, or its error, is json.loads' on the text (one leading BOM dropped)."""
+    from resolver.evidence.folder import from_folder
+
+    (tmp_path / "doc.json").write_bytes(text.encode("utf-8"))
+    try:
+        expected = json.loads(text[1:] if text.startswith("\ufeff") else text)
+    except json.JSONDecodeError as error:
+        shown = tmp_path / "doc.json"
+        with pytest.raises(EvidenceError) as info:
+            from_folder(tmp_path, {"doc.json"})
+        assert info.value.message == f"{shown}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}"
+    else:
+        assert repr(from_folder(tmp_path, {"doc.json"}).documents["doc.json"]) == repr(expected)
+
+
+@pytest.mark.parametrize(
+    ("content", "note"),
+    [
+        (None, None),  # no model_index.json above: nothing read, nothing said
+        ("folder", None),  # a folder of that name is not a document
+        ("null", "is null, not a JSON object"),
+        ("{broken", "not valid JSON"),
+        (b"\xff{}", "is not UTF-8 text"),
+    ],
+)
+def test_a_components_parent_document_is_read_when_there_and_ignored_with_a_note_when_unusable(tmp_path, content, note):
+    import os
+
+    from resolver.evidence.folder import from_folder
+
+    unet = write(tmp_path / "pipe" / "unet", {"config.json": {"_class_name": "UNet2DConditionModel"}})
+    parent = tmp_path / "pipe" / "model_index.json"
+    if content == "folder":
+        parent.mkdir()
+    elif content == "fifo":
+        os.mkfifo(parent)
+    elif content is not None:
+        parent.write_bytes(content if isinstance(content, bytes) else content.encode())
+    evidence = from_folder(unet, Resolver().rules.documents)
+    assert "../model_index.json" not in evidence.documents
+    notes = [n for n in evidence.notes if str(parent) in n]
+    assert notes == ([] if note is None else [notes[0]]) and (note is None or note in notes[0])

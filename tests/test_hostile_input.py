@@ -76,6 +76,17 @@ def test_a_fifo_named_config_json_is_an_error_not_a_hang(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_named_model_index_json_above_a_component_is_passed_over_not_waited_on(tmp_path):
+    """The parent's model_index.json is opened without a stat first: a FIFO there is still no document
+    (and no hang), as when a stat said it was no regular file."""
+    (tmp_path / "pipe").mkdir()
+    unet = model(tmp_path / "pipe", BERT, "unet")
+    os.mkfifo(tmp_path / "pipe" / "model_index.json")
+    evidence = within(10, lambda: resolver.Resolver().evidence(unet))
+    assert "../model_index.json" not in evidence.documents and evidence.notes == ()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_a_fifo_in_place_of_the_rules_cache_is_rebuilt_around(tmp_path):
     cache = tmp_path / "cache"
     env = {**os.environ, "TASK_RESOLVER_CACHE": str(cache)}

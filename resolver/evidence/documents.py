@@ -17,7 +17,12 @@ OBJECT_DOCUMENTS = frozenset({"config.json", "model_index.json", "adapter_config
 
 
 def _string_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if not isinstance(value, list):
+        return False
+    for item in value:  # a plain loop: a config's one or two names cost no generator
+        if not isinstance(item, str):
+            return False
+    return True
 
 
 # config.json keys the rules and the engine read by type: key -> (test, what it must be)
@@ -36,7 +41,7 @@ def _kind(value: Any) -> str:
 
 def check_document(name: str, value: Any, shown_as: str) -> tuple[Any, list[str]]:
     """The document as the engine may read it, plus notes on what was dropped; EvidenceError if unusable."""
-    basename = name.rsplit("/", 1)[-1]
+    basename = name[name.rfind("/") + 1 :]
     if basename not in OBJECT_DOCUMENTS:
         return value, []
     if not isinstance(value, dict):

@@ -18,12 +18,13 @@ from resolver.errors import EvidenceError
 from resolver.evidence.documents import check_document
 from resolver.evidence.gguf import GGUF_DOCUMENT, folder_document
 from resolver.evidence.model import Evidence
-from resolver.support.files import FileTooLarge, NotARegularFile, is_regular_file, read_regular_file
+from resolver.support.files import FileTooLarge, NotARegularFile, is_regular_file, read_regular_file, safe_exists
 from resolver.support.frozen import new_frozen
 
 MAX_FILES = 50_000  # a listing stops here (a note says so); the documents the rules read are read by name
 MAX_DOCUMENT_BYTES = 64 << 20  # a JSON document the rules read: configs are kilobytes; 64 MiB is generous
 _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
+_POSIX = os.sep == "/" and os.altsep is None  # paths join with "/" alone
 PARENT = "../"  # a document path starting so names a file of the model folder's parent
 
 
@@ -35,31 +36,29 @@ def list_files(
 
     The cap holds inside a folder too: a flat folder of millions of entries is not read whole.
     `json_folders`, when given, collects top-level folders named like a JSON document (`config.json/`).
+    A folder that cannot be listed lists as empty.
 
     A plain `os.scandir` walk: one system call per folder and no pathlib objects, since reading the
     folder is most of the cost of resolving one.
     """
-    return _walk(os.fspath(root), limit, json_folders, None)
+    root = os.fspath(root)
+    try:
+        listing = os.scandir(root)
+    except OSError:  # unreadable or not there: listed as empty, like os.walk (a ValueError propagates)
+        return frozenset(), False
+    return _walk(root, listing, limit, json_folders)
 
 
-def _walk(root: str, limit: int, json_folders: list[str] | None, checked_as: str | None) -> tuple[frozenset[str], bool]:
-    """list_files; when `root` itself cannot be listed and `checked_as` is given, `_check_folder(checked_as)`
-    says why (missing, a file); a folder that cannot be listed lists as empty, like any unreadable one."""
+def _walk(root: str, listing: Any, limit: int, json_folders: list[str] | None) -> tuple[frozenset[str], bool]:
+    """list_files, from `listing`: `os.scandir(root)` already opened by the caller, who learnt from
+    it that `root` is a folder without a stat beforehand."""
     found: list[str] = []
     append = found.append
-    stack = [("", root)]
-    while stack:
-        prefix, directory = stack.pop()
+    stack: list[tuple[str, str]] = []
+    prefix, directory = "", root
+    while True:
         subdirs = []
         try:
-            try:
-                listing = os.scandir(directory)
-            except (OSError, ValueError) as error:
-                if checked_as is not None and directory is root:
-                    _check_folder(checked_as)
-                if isinstance(error, ValueError):
-                    raise
-                continue
             with listing as entries:
                 for entry in entries:
                     try:
@@ -76,23 +75,30 @@ def _walk(root: str, limit: int, json_folders: list[str] | None, checked_as: str
                         subdirs.append(name)
                     if not prefix and json_folders is not None and name.endswith(".json"):
                         json_folders.append(name)
-        except OSError:  # unreadable folder: listed as far as it could be, like os.walk
-            continue
-        if len(found) >= limit:
-            return frozenset(found[:limit]), len(found) > limit or bool(subdirs) or bool(stack)
-        if subdirs:
-            stack.extend((f"{prefix}{name}/", os.path.join(directory, name)) for name in sorted(subdirs, reverse=True))
-    return frozenset(found), False
+        except OSError:  # unreadable folder: listed as far as it could be, like os.walk; its subfolders are not
+            pass
+        else:
+            if len(found) >= limit:
+                return frozenset(found[:limit]), len(found) > limit or bool(subdirs) or bool(stack)
+            if subdirs:
+                stack.extend(
+                    (f"{prefix}{name}/", os.path.join(directory, name)) for name in sorted(subdirs, reverse=True)
+                )
+        while True:  # the next folder that can be listed; one that cannot lists as empty
+            if not stack:
+                return frozenset(found), False
+            prefix, directory = stack.pop()
+            try:
+                listing = os.scandir(directory)
+                break
+            except OSError:
+                continue
 
 
 def read_json_document(path: str | os.PathLike, shown_as: str) -> Any:
     """Parse one JSON file; anything unusable is an EvidenceError that says what and how to fix it."""
     try:
         data = read_regular_file(path, MAX_DOCUMENT_BYTES)
-        # utf-8-sig's decoding (one leading BOM dropped), through the C decoder of plain UTF-8
-        text = (data[3:] if data.startswith(codecs.BOM_UTF8) else data).decode("utf-8")
-    except UnicodeDecodeError:
-        raise EvidenceError(f"{shown_as} is not UTF-8 text", hint="re-save it as UTF-8 JSON") from None
     except NotARegularFile as exc:
         raise EvidenceError(
             f"{shown_as} is a {exc.kind}, not a regular file: not read",
@@ -105,6 +111,27 @@ def read_json_document(path: str | os.PathLike, shown_as: str) -> Any:
         ) from None
     except OSError as exc:
         raise EvidenceError(f"cannot read {shown_as}: {exc.strerror or exc}") from None
+    return _parse_json_document(data, shown_as)
+
+
+_DECODER = json.JSONDecoder()  # json.loads' own decoder settings
+_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner under json.loads, unwrapped
+
+
+def _parse_json_document(data: bytes, shown_as: str) -> Any:
+    """The JSON value of a document's bytes (UTF-8, one leading BOM allowed); EvidenceError otherwise."""
+    try:
+        # utf-8-sig's decoding (one leading BOM dropped), through the C decoder of plain UTF-8
+        text = (data[3:] if data[:3] == codecs.BOM_UTF8 else data).decode("utf-8")
+    except UnicodeDecodeError:
+        raise EvidenceError(f"{shown_as} is not UTF-8 text", hint="re-save it as UTF-8 JSON") from None
+    try:  # a value at the start followed by JSON whitespace only: json.loads' answer, from the scanner alone
+        value, end = _scan_json(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        pass  # leading whitespace, a BOM left, or not JSON: json.loads below gives the answer or its error
+    else:
+        if end == len(text) or not text[end:].strip(" \t\n\r"):
+            return value
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -117,6 +144,24 @@ def read_json_document(path: str | os.PathLike, shown_as: str) -> Any:
             f"{shown_as} is nested too deeply to be a model's JSON document",
             hint="check the file, or pass the task explicitly with --task",
         ) from None
+
+
+_ABSENT: Any = object()
+
+
+def _parent_document(path: str) -> Any:
+    """The JSON value of the model folder's parent's file at `path`; `_ABSENT` when no regular file is
+    there (a folder, a FIFO: not a document, as a stat would have said); EvidenceError for one that
+    cannot be used. Opened straight away, no stat first: the open says what is there."""
+    try:
+        data = read_regular_file(path, MAX_DOCUMENT_BYTES)
+    except (FileNotFoundError, NotADirectoryError, NotARegularFile):  # nothing there, or a folder, a FIFO, ...
+        return _ABSENT
+    except (OSError, ValueError):  # anything else: as before, a stat says whether a regular file is there
+        if not is_regular_file(path):
+            return _ABSENT
+        return read_json_document(path, path)
+    return _parse_json_document(data, path)
 
 
 def inside(base: Path, subfolder: str) -> Path:
@@ -185,6 +230,13 @@ def _check_folder(base: str) -> None:
         raise EvidenceError(f"{base} is a file, not a model folder", hint="pass the folder that holds config.json")
 
 
+def _spelled(base: str) -> str:
+    """The spelling pathlib gives a folder (examples/m/ -> examples/m), computed only when it differs."""
+    if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
+        return str(Path(base))
+    return base
+
+
 def from_folder(
     folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None, skip_broken: bool = False
 ) -> Evidence:
@@ -193,27 +245,62 @@ def from_folder(
     `skip_broken`: a JSON document that cannot be read or parsed is left out with a note instead of
     raising (the caller gave the task, so the answer does not hang on that file)."""
     needed = documents_needed if isinstance(documents_needed, frozenset) else frozenset(documents_needed)
-    base = os.path.expanduser(os.fspath(folder))
-    if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
-        base = str(Path(base))  # the spelling pathlib gives (examples/m/ -> examples/m), only when it differs
-    json_folders: list[str] = []
+    base = _spelled(os.path.expanduser(os.fspath(folder)))
     if subfolder:
         _check_folder(base)
         if not os.path.isdir(inside(Path(base), subfolder)):
             raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
         root = os.path.join(base, subfolder)
-        listed, truncated = _walk(root, MAX_FILES, json_folders, None)
     else:
         root = base
-        # no stat beforehand: listing the folder is what tells a folder from a missing path or a file
-        listed, truncated = _walk(root, MAX_FILES, json_folders, base)
+    # no stat beforehand: listing the folder is what tells a folder from a missing path or a file
+    try:
+        listing = os.scandir(root)
+    except (OSError, ValueError) as error:
+        if not subfolder:
+            _check_folder(base)  # missing, or a file: the error says so
+        if isinstance(error, ValueError):
+            raise
+        listing = None  # a folder that cannot be listed lists as empty, like any unreadable one
+    return _evidence(base, root, listing, needed, subfolder, skip_broken)
+
+
+def folder_evidence(path: str, documents_needed: Iterable[str], skip_broken: bool = False) -> Evidence | None:
+    """`from_folder(path, documents_needed)` for a reference that may instead be a Hub repo id: None
+    when nothing exists at `path` (`os.path.exists` would say False), the caller's cue to try the Hub.
+
+    A folder costs no stat: listing it is what tells it from a missing path. Only when the listing
+    fails is the path looked at (missing: None; a file, an unlistable folder: from_folder's answer)."""
+    base = path if path[:1] != "~" else os.path.expanduser(path)
+    root = _spelled(base)
+    try:
+        listing = os.scandir(root)
+    except (OSError, ValueError):
+        if not safe_exists(base):
+            return None
+        return from_folder(base, documents_needed, skip_broken=skip_broken)
+    needed = documents_needed if isinstance(documents_needed, frozenset) else frozenset(documents_needed)
+    return _evidence(root, root, listing, needed, None, skip_broken)
+
+
+def _evidence(
+    base: str, root: str, listing: Any, needed: frozenset[str], subfolder: str | None, skip_broken: bool
+) -> Evidence:
+    """The Evidence of the folder `root` (`base`, or its `subfolder`), from `listing` (its open
+    `os.scandir`, None for one that cannot be listed)."""
+    json_folders: list[str] = []
+    if listing is None:
+        listed: frozenset[str] = frozenset()
+        truncated = False
+    else:
+        listed, truncated = _walk(root, listing, MAX_FILES, json_folders)
     for name in json_folders:
         if name in needed:
             raise EvidenceError(
                 f"{os.path.join(root, name)} is a folder, not a JSON file: not read",
                 hint="replace it with the real JSON file, or pass the task explicitly with --task",
             )
-    files = set(listed) if truncated else listed
+    files: frozenset[str] | set[str] = set(listed) if truncated else listed
     documents = {}
     notes = []
     if truncated:
@@ -221,23 +308,24 @@ def from_folder(
             f"the folder holds more than {MAX_FILES:,} files: the listing stopped there "
             "(the documents the rules read were still looked up by name)"
         )
-    parent = None
+    # root + "/" + name is os.path.join's answer for a relative name and a root not ending in "/"
+    separator = "/" if _POSIX and not root.endswith("/") else None
     for name, parent_name in _document_order(needed):
         if parent_name is not None:
-            if parent is None:
-                parent = _parent_of(root)
-            parent_file = os.path.join(parent, parent_name)
-            if not is_regular_file(parent_file):
-                continue
             # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
+            parent_file = os.path.join(_parent_of(root), parent_name)
+            if not os.access(parent_file, os.F_OK):  # nothing there (the usual case): a bool, no exception
+                continue
             try:
-                value = read_json_document(parent_file, parent_file)
+                value = _parent_document(parent_file)
+                if value is _ABSENT:
+                    continue
                 documents[name], _ = check_document(name, value, parent_file)
             except EvidenceError as error:  # not this model's file: a broken one is ignored, not fatal
                 notes.append(f"ignored {parent_file}: {error.message}")
             continue
         if name in files:
-            path = os.path.join(root, name)
+            path = root + separator + name if separator is not None else os.path.join(root, name)
         elif truncated:
             path = os.path.join(root, name)
             if not os.path.lexists(path):
@@ -251,10 +339,11 @@ def from_folder(
                 raise
             notes.append(f"ignored {path}: {error.message}; resolved with the task given")
             continue
-        notes.extend(dropped)
+        if dropped:
+            notes.extend(dropped)
         if truncated:
             files.add(name)  # type: ignore[union-attr]
-    if GGUF_DOCUMENT in needed and any(name.endswith(".gguf") for name in files):
+    if GGUF_DOCUMENT in needed and _has_gguf(files):
         header, gguf_notes = folder_document(root, files)  # the rules read GGUF headers: metadata only
         notes.extend(gguf_notes)
         if header is not None:
@@ -273,3 +362,10 @@ def from_folder(
             "notes": tuple(notes),
         },
     )
+
+
+def _has_gguf(files: Iterable[str]) -> bool:
+    for name in files:
+        if name.endswith(".gguf"):
+            return True
+    return False
