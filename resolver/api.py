@@ -173,26 +173,12 @@ class Resolver:
         if isinstance(ref, dict):
             return Evidence.from_dict(ref)
         if isinstance(ref, (str, os.PathLike)):
-            if not os.fspath(ref).strip():
-                raise EvidenceError(
-                    "nothing to resolve: the reference is empty",
-                    hint="pass a model folder (use . for the current one), a cached snapshot or a Hub repo id",
-                )
-            path = os.fspath(ref)
-            if subfolder is None and type(path) is str:
-                # no stat first: listing the folder tells it from a missing path (None: maybe a repo id)
-                evidence = folder_evidence(path, self.rules.documents, skip_broken)
-                if evidence is not None:
-                    return evidence
-            else:
-                path = os.path.expanduser(path)
-                if safe_exists(path):
-                    return from_folder(path, self.rules.documents, subfolder=subfolder, skip_broken=skip_broken)
-                if subfolder is not None:
-                    subfolder = check_repo_subfolder(subfolder)
-            return self._hub_evidence(
-                str(ref),
-                subfolder=subfolder,
+            evidence = self._local_evidence(ref, subfolder, skip_broken)
+            if evidence is not None:
+                return evidence
+            return self._repo_evidence(
+                ref,
+                subfolder,
                 revision=revision,
                 token=token,
                 offline=offline,
@@ -203,6 +189,28 @@ class Resolver:
         if ref is None:
             raise EvidenceError("nothing to resolve: the reference is None")
         return from_object(ref)
+
+    def _local_evidence(self, ref: str | os.PathLike, subfolder: str | None, skip_broken: bool) -> Evidence | None:
+        """The evidence of the folder a path names; None when nothing is there (it may be a Hub repo id)."""
+        path = ref if type(ref) is str else os.fspath(ref)
+        if not path.strip():
+            raise EvidenceError(
+                "nothing to resolve: the reference is empty",
+                hint="pass a model folder (use . for the current one), a cached snapshot or a Hub repo id",
+            )
+        if subfolder is None and type(path) is str:
+            # no stat first: listing the folder is what tells it from a missing path
+            return folder_evidence(path, self.rules.documents, skip_broken)
+        path = os.path.expanduser(path)
+        if safe_exists(path):
+            return from_folder(path, self.rules.documents, subfolder=subfolder, skip_broken=skip_broken)
+        return None
+
+    def _repo_evidence(self, ref: str | os.PathLike, subfolder: str | None, **options: Any) -> Evidence:
+        """The evidence of a reference that names no local path: a Hub repo id, else EvidenceError."""
+        if subfolder is not None:
+            subfolder = check_repo_subfolder(subfolder)
+        return self._hub_evidence(str(ref), subfolder=subfolder, **options)
 
     def _hub_evidence(self, ref: str, **options: Any) -> Evidence:
         from resolver.evidence.hub.repo_id import looks_like_repo_id
@@ -243,18 +251,33 @@ class Resolver:
         canonical = self.normalize_task(task) if task is not None else None
         if isinstance(ref, type) and vocab is None:  # a model class: no option applies, skip the general dispatch
             return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
+        skip_broken = canonical is not None  # a given task answers past a broken document, as --task's hint says
         try:
-            evidence = self.evidence(
-                ref,
-                subfolder=subfolder,
-                revision=revision,
-                token=token,
-                offline=offline,
-                cache_dir=cache_dir,
-                timeout=timeout,
-                verbose=verbose,
-                skip_broken=canonical is not None,  # a given task answers past a broken document, as --task's hint says
-            )
+            if type(ref) is str:  # a folder or a repo id: Resolver.evidence's dispatch for them, without its options
+                evidence = self._local_evidence(ref, subfolder, skip_broken)
+                if evidence is None:
+                    evidence = self._repo_evidence(
+                        ref,
+                        subfolder,
+                        revision=revision,
+                        token=token,
+                        offline=offline,
+                        cache_dir=cache_dir,
+                        timeout=timeout,
+                        verbose=verbose,
+                    )
+            else:
+                evidence = self.evidence(
+                    ref,
+                    subfolder=subfolder,
+                    revision=revision,
+                    token=token,
+                    offline=offline,
+                    cache_dir=cache_dir,
+                    timeout=timeout,
+                    verbose=verbose,
+                    skip_broken=skip_broken,
+                )
         except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
             if canonical is None:
                 raise
