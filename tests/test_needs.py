@@ -18,6 +18,7 @@ from resolver.conditions.needs import (
     file_channel,
     key_channel,
     needs_of,
+    no_key_channel,
     prune,
 )
 from resolver.engine.resolve import resolve_evidence
@@ -46,6 +47,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "realworld"
         ({"any": [{"file": "a"}, {"not": {"file": "b"}}]}, []),
         ({"all": [{"file": "a"}, {"not": {"file": "b"}}]}, [{file_channel("a")}]),
         ({"library": "timm"}, []),
+        ({"not": {"config_has": "architectures"}}, [{no_key_channel("config.json", "architectures")}]),
+        (
+            {"not": {"config_has": ["a", "b"]}},
+            [{no_key_channel("config.json", "a"), no_key_channel("config.json", "b")}],
+        ),
+        ({"not": {"config_has": "text_config.architectures"}}, []),
     ],
 )
 def test_what_a_condition_needs(condition, needs):
@@ -115,3 +122,25 @@ def test_pruning_keeps_exactly_the_alternatives_that_can_hold():
     assert prune(weights, frozenset({CLASSES})) == weights["any"][1]
     assert prune({"all": [{"file": "a"}, {"not": {"file": "b"}}]}, frozenset({file_channel("a")})) is not None
     assert channels_in(cross_encoder) >= st_doc
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"model_type": "whisper"},
+        {"model_type": "whisper", "architectures": None},  # null counts as absent, as config_has says
+    ],
+)
+def test_a_rule_for_configs_without_architectures_still_runs_where_it_can_hold(config):
+    """`not: {config_has: architectures}` skips the model-type layouts only where architectures has a value."""
+    resolution = Resolver(use_env=False).resolve(Evidence.from_dict({"config": config}))
+    assert resolution.task == "automatic-speech-recognition"
+    assert resolution.strategy == "layouts"
+
+
+def test_a_given_task_is_the_only_thing_that_runs_explicit_task():
+    r = Resolver(use_env=False)
+    evidence = Evidence.from_dict({"config": {"architectures": ["BertForMaskedLM"], "model_type": "bert"}})
+    assert r.resolve(evidence).strategy == "config_architectures"
+    given = r.resolve(evidence, task="text-classification")
+    assert (given.task, given.strategy) == ("text-classification", "explicit_task")

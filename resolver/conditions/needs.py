@@ -4,9 +4,12 @@ A condition's needs are clauses: each clause is a set of channels of which at le
 present (a conjunction of disjunctions). Channels:
 - `file:NAME`: that file is listed; `ext:EXT`: a listed file ends in `.EXT`; `files`: any file is;
 - `doc:PATH`: that JSON document was read; `key:PATH<NUL>KEY`: it is a mapping with the top-level KEY;
-- `classes`: a class hierarchy is known; `hub`: Hub metadata is known.
-A condition that can hold with nothing present (`not`, `architecture`, `library`, a matcher such as
-`exists: false`) needs nothing. The analysis only has to be safe: it may keep a rule that cannot
+- `nokey:PATH<NUL>KEY`: the document has no top-level KEY with a value (absent or null; no such
+  document counts too): what `not: {config_has: KEY}` needs, so a rule for configs *without*
+  `architectures` is skipped on the many that have one;
+- `classes`: a class hierarchy is known; `hub`: Hub metadata is known; `task`: the caller gave the task.
+A condition that can hold with nothing present (other `not`s, `architecture`, `library`, a matcher
+such as `exists: false`) needs nothing. The analysis only has to be safe: it may keep a rule that cannot
 match, never drop one that can (tests/test_needs.py checks this on every example and case). The
 channels a resolution computes are those `channels_in` finds in the rules' conditions.
 """
@@ -23,6 +26,7 @@ NOTHING: Needs = ()
 CLASSES = "classes"
 HUB = "hub"
 FILES = "files"
+TASK = "task"
 _GLOB_SPECIALS = frozenset("*?[]/")
 
 
@@ -40,6 +44,10 @@ def doc_channel(path: str) -> str:
 
 def key_channel(path: str, key: str) -> str:
     return f"key:{path}\0{key}"  # NUL: no file path contains one
+
+
+def no_key_channel(path: str, key: str) -> str:
+    return f"nokey:{path}\0{key}"
 
 
 def extension(name: str) -> str | None:
@@ -86,7 +94,13 @@ def _needs_of_one(key: str, value: Any) -> Needs:
         if not alternatives or any(not needs for needs in alternatives):
             return NOTHING
         return (frozenset().union(*(needs[0] for needs in alternatives)),)
-    return NOTHING  # not, architecture, library: they can hold whatever is present
+    if key == "not" and isinstance(value, Mapping) and list(value) == ["config_has"]:
+        # not (k1 and k2 ...) holds when one of the keys has no value; a dotted key may lack its inner
+        # part whatever the top level holds, so it says nothing
+        keys = [value["config_has"]] if isinstance(value["config_has"], str) else list(value["config_has"])
+        if keys and all(isinstance(k, str) and "." not in k for k in keys):
+            return (frozenset(no_key_channel(CONFIG_FILE, k) for k in keys),)
+    return NOTHING  # other nots, architecture, library: they can hold whatever is present
 
 
 def _key_clauses(path: str, dotted_keys: Iterable[str]) -> Needs:
@@ -142,64 +156,95 @@ def satisfiable(needs: Needs, present: frozenset[str]) -> bool:
 
 
 class ChannelIndex:
-    """The channels rules refer to, so a resolution computes only those of its evidence (cheaply)."""
+    """The channels rules refer to, so a resolution computes only those of its evidence (cheaply).
+
+    It is pickled with the compiled rules: its slots are part of the cache key's shape."""
+
+    __slots__ = ("known", "files", "file_names", "extensions", "keys", "key_names", "absent", "task", "bare")
 
     def __init__(self, channels: Iterable[str]):
         channels = set(channels)
+        self.known = frozenset(channels)
         self.files = {name: file_channel(name) for name in _suffixes(channels, "file:")}
         self.file_names = frozenset(self.files)
         self.extensions = {ext: ext_channel(ext) for ext in _suffixes(channels, "ext:")}
-        keys: dict[str, list[tuple[str, str]]] = {}
+        keys: dict[str, dict[str, str]] = {}
+        absent: dict[str, dict[str, str]] = {}
         for channel in channels:
             if channel.startswith("key:"):
                 path, _, key = channel[4:].partition("\0")
-                keys.setdefault(path, []).append((key, channel))
-        self.keys = {path: tuple(pairs) for path, pairs in keys.items()}
+                keys.setdefault(path, {})[key] = channel
+            elif channel.startswith("nokey:"):
+                path, _, key = channel[6:].partition("\0")
+                absent.setdefault(path, {})[key] = channel
+        self.keys = keys  # per document: top-level key -> its key: channel
+        self.key_names = {path: frozenset(pairs) for path, pairs in keys.items()}
+        self.absent = {path: tuple(pairs.items()) for path, pairs in absent.items()}  # (key, nokey: channel)
+        self.task = TASK in channels
+        nothing = [channel for pairs in self.absent.values() for _, channel in pairs]  # no document: none has a key
+        self.bare = {
+            (classes, hub, task): frozenset(
+                nothing
+                + ([CLASSES] if classes else [])
+                + ([HUB] if hub else [])
+                + ([TASK] if task and self.task else [])
+            )
+            for classes in (False, True)
+            for hub in (False, True)
+            for task in (False, True)
+        }
 
-    def present(self, files: frozenset[str], documents: Mapping[str, Any], classes: bool, hub: bool) -> frozenset[str]:
-        """The channels this evidence offers, among those the rules refer to."""
-        if not files and not documents:  # a class or object without config: one of four shapes
-            return _BARE[classes, hub]
+    def present(
+        self, files: frozenset[str], documents: Mapping[str, Any], classes: bool, hub: bool, task: bool = False
+    ) -> frozenset[str]:
+        """The channels this evidence (and a given task) offers, among those the rules refer to."""
+        if not files and not documents:  # a class or object without config: one of eight shapes
+            return self.bare[classes, hub, task]
         found: list[str] = []
+        append = found.append
         if files:
-            found.append(FILES)
+            append(FILES)
             named = files.intersection(self.file_names)
             if named:
-                channel_of = self.files
-                found += [channel_of[name] for name in named]
+                found.extend(map(self.files.__getitem__, named))
             if self.extensions:
                 extension_channel = self.extensions.get
                 for name in files:
                     channel = extension_channel(name[name.rfind(".") + 1 :])
                     if channel is not None:
-                        found.append(channel)
-        keys = self.keys
+                        append(channel)
+        keys = self.key_names
         for path in documents:
             channel = _DOC_CHANNELS.get(path)
             if channel is None:
                 channel = doc_channel(path)
                 if len(_DOC_CHANNELS) < 1024:
                     _DOC_CHANNELS[path] = channel
-            found.append(channel)
-            pairs = keys.get(path)
-            if pairs:
+            append(channel)
+            names = keys.get(path)
+            if names:
                 document = documents[path]
                 if type(document) is dict or isinstance(document, Mapping):
-                    found += [channel for key, channel in pairs if key in document]
+                    found.extend(map(self.keys[path].__getitem__, document.keys() & names))
+        for path, pairs in self.absent.items():
+            document = documents.get(path)
+            if type(document) is dict or isinstance(document, Mapping):
+                value_of = document.get
+                for key, channel in pairs:
+                    if value_of(key) is None:
+                        append(channel)
+            else:  # no such document (or not a mapping): none of its keys has a value
+                found.extend(channel for _, channel in pairs)
         if classes:
-            found.append(CLASSES)
+            append(CLASSES)
         if hub:
-            found.append(HUB)
+            append(HUB)
+        if task and self.task:
+            append(TASK)
         return frozenset(found)
 
 
 _DOC_CHANNELS: dict[str, str] = {}  # doc_channel(path) of the documents seen, made once per path (bounded)
-
-_BARE = {
-    (classes, hub): frozenset(([CLASSES] if classes else []) + ([HUB] if hub else []))
-    for classes in (False, True)
-    for hub in (False, True)
-}
 
 
 def _suffixes(channels: Iterable[str], prefix: str) -> list[str]:

@@ -44,11 +44,11 @@ def detect_library(state: State, library: str | None) -> str | None:
                     known = " (a library neither these rules nor the Hub's list know)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
-        elif detector.when is not None and detector.when(state):
-            state.trace.append(
-                ("library", "answered", "{}: {}", (detector.name, detector.evidence(state)), detector.where, None)
-            )
-            return detector.name
+        else:
+            said = detector.holding(state)
+            if said is not None:
+                state.trace.append(("library", "answered", "{}: {}", (detector.name, said), detector.where, None))
+                return detector.name
     state.record("library", "passed", "no library rule matches the evidence")
     return None
 
@@ -59,10 +59,13 @@ def detect_frameworks(state: State) -> tuple[str, ...]:
     where = None
     for detector in state.plan.frameworks:
         name = detector.name
-        if name is not None and detector.when is not None and detector.when(state) and name not in found:
+        if name is None or name in found:
+            continue
+        text = detector.holding(state)
+        if text is not None:
             found.append(name)
             said.append(name)
-            said.append(detector.evidence(state))
+            said.append(text)
             where = where or detector.where
     if found:
         template = ", ".join(["{} ({})"] * len(found))  # "pt (files matching *.safetensors)"

@@ -77,7 +77,7 @@ class State(Facts):
         self.layout_loader: tuple[str, str] | None = None  # (import path, where): a layout's own loader class
         self.base_model: str | None = None
         self.plan = rules.plan_for(
-            evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), strategies
+            evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), strategies, task is not None
         )
 
     def __getattr__(self, name: str) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from resolver.conditions.language import CONFIG_FILE, Facts, lookup
-from resolver.conditions.needs import CLASSES, HUB, NOTHING, Needs, doc_channel
+from resolver.conditions.needs import CLASSES, HUB, NOTHING, TASK, Needs, doc_channel, key_channel
 from resolver.engine.architectures import lookup_architecture, lookup_patterns
 from resolver.engine.state import Answer, State
 from resolver.rulebook.compiled import CompiledRules, Layout, ValueRef
@@ -230,9 +230,10 @@ STRATEGIES: dict[str, Callable[[State], Answer | None]] = {
 
 # What each strategy reads: a strategy whose evidence is absent cannot answer and is not run (resolver.needs).
 _READS: dict[str, Needs] = {
+    "explicit_task": (frozenset({TASK}),),
     "class_hierarchy": (frozenset({CLASSES}),),
     "config_architectures": (frozenset({doc_channel(CONFIG_FILE)}),),
-    "auto_map": (frozenset({doc_channel(CONFIG_FILE)}),),
+    "auto_map": (frozenset({key_channel(CONFIG_FILE, "auto_map")}),),  # it passes in silence without one
     "hub_transformers_info": (frozenset({HUB}),),
     "hub_pipeline_tag": (frozenset({HUB}),),
 }

@@ -148,6 +148,18 @@ class Detector(Record):
                 return branch.text
         return ""
 
+    def holding(self, facts: Any) -> str | None:
+        """`evidence(facts)` when `when` holds, else None: one evaluation where `when` then `evidence`
+        would test the alternatives twice (the first that holds decides both)."""
+        for branch in self.branches:
+            test = branch.when
+            if test is None:  # the detector's whole `when` is the test
+                when = self.when
+                return branch.text if when is not None and when(facts) else None
+            if test(facts):
+                return branch.text
+        return None
+
     def for_channels(self, present: frozenset[str]) -> Detector:
         """This detector with the alternatives that cannot hold on evidence offering `present` left out."""
         if len(self.branches) < 2:
@@ -301,6 +313,7 @@ def layout_fingerprint() -> str:
     a cache written by code with other fields is never read back into these classes."""
     records = (Case, Pattern, LoaderRule, TaskDef, LibraryDef, Branch, Detector, Lookup, ValueRef, Layout, AutoClass)
     shapes = [f"{cls.__name__}:{','.join(cls._fields)}" for cls in records]
+    shapes.append(f"ChannelIndex:{','.join(ChannelIndex.__slots__)}")
     return ";".join([*shapes, "CompiledRules:" + ",".join(CompiledRules.FIELDS)])
 
 
@@ -370,6 +383,7 @@ class CompiledRules:
         # start does not unpickle the documents to build it
         self.serving: Any = None
         self._plans: dict[frozenset[str], Plan] = {}
+        self._tracked: object = None  # the strategy table whose channels `channels` also computes
 
     @property
     def docs(self) -> list[RuleDoc]:
@@ -389,7 +403,7 @@ class CompiledRules:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update({name: state[name] for name in self.FIELDS})
-        self._docs, self._docs_blob, self._plans = None, state["docs_blob"], {}
+        self._docs, self._docs_blob, self._plans, self._tracked = None, state["docs_blob"], {}, None
 
     def __repr__(self) -> str:
         return f"<CompiledRules: {len(self.tasks)} tasks, {len(self.libraries)} libraries, {len(self.layouts)} layouts>"
@@ -410,18 +424,30 @@ class CompiledRules:
         classes: bool,
         hub: bool,
         strategies: Mapping[str, tuple[Callable[..., Any], Needs]],
+        task: bool = False,
     ) -> Plan:
-        """The rules worth evaluating for evidence of this shape, memoised per shape (resolver.needs).
+        """The rules worth evaluating for evidence of this shape (and a given task or not), memoised per
+        shape (resolver.needs).
 
         `strategies` is the engine's table (name -> (function, needs)); it must not change between calls.
         """
-        present = self.channels.present(files, documents, classes, hub)
+        if strategies is not self._tracked:
+            self._track(strategies)
+        present = self.channels.present(files, documents, classes, hub, task)
         plan = self._plans.get(present)
         if plan is None:
             plan = self._new_plan(present, strategies)
             if len(self._plans) < MAX_PLANS:
                 self._plans[present] = plan
         return plan
+
+    def _track(self, strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> None:
+        """Make `channels` compute the channels the strategies read too (once per strategy table)."""
+        wanted = {channel for _, needs in strategies.values() for clause in needs for channel in clause}
+        if not wanted <= self.channels.known:
+            self.channels = ChannelIndex(self.channels.known | wanted)
+            self._plans.clear()
+        self._tracked = strategies
 
     def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
         kept = (layout.for_channels(present) for layout in self.layouts if satisfiable(layout.needs, present))
