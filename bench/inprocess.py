@@ -13,7 +13,8 @@ over all inputs:
 - local folders (`folders`): `Resolver.resolve(folder)` per folder on FOLDERS model folders made for
   the run (config.json of a few architectures and a weight file name, as bench/batch.py makes them),
   against the floor: `os.listdir` + `json.load` of config.json on the same folders, its passes
-  interleaved with resolve's (issue #12's target: within 1.5x of the floor).
+  interleaved with resolve's (issue #12's target: within 1.5x of the floor); the reading alone too,
+  `Resolver.evidence(folder)` and `from_folder` (their share: no more than the floor).
 Each rate is the median of several passes, the tools' passes interleaved so all see the same load.
 Run alone: `python bench/inprocess.py --runs 5` prints JSON.
 """
@@ -157,7 +158,11 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
 
 
 def folder_figures(resolver: Any, count: int, runs: int) -> dict[str, Any]:
-    """Per-folder µs of `resolver.resolve(folder)` and of the floor (listdir + json.load), passes interleaved."""
+    """Per-folder µs against the floor (listdir + json.load), passes interleaved: `resolver.resolve(folder)`,
+    and its reading alone: `resolver.evidence(folder)` (the API's dispatch included) and `from_folder`."""
+    from resolver.evidence.folder import from_folder
+
+    documents = resolver.rules.documents
 
     def floor(folders: Sequence[str]) -> None:
         for folder in folders:
@@ -165,36 +170,47 @@ def folder_figures(resolver: Any, count: int, runs: int) -> dict[str, Any]:
             with open(os.path.join(folder, "config.json"), encoding="utf-8") as handle:
                 json.load(handle)
 
+    def read(folders: Sequence[str]) -> None:
+        for folder in folders:
+            from_folder(folder, documents)
+
+    def evidence(folders: Sequence[str]) -> None:
+        for folder in folders:
+            resolver.evidence(folder)
+
     def resolve(folders: Sequence[str]) -> None:
         for folder in folders:
             resolver.resolve(folder)
 
+    kinds = {"floor": floor, "from_folder": read, "evidence": evidence, "resolve": resolve}
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory(prefix="bench-folders-") as tmp:
         folders = make_folders(Path(tmp), count)
-        timings: dict[str, list[float]] = {"floor": [], "resolve": []}
+        timings: dict[str, list[float]] = {name: [] for name in kinds}
         floor(folders)  # warm-up: the OS file cache, then resolve's own
         resolve(folders)
-        for _ in range(max(1, runs)):
-            for name, work in (("floor", floor), ("resolve", resolve)):
+        for number in range(max(1, runs)):
+            order = list(kinds.items()) if number % 2 == 0 else list(kinds.items())[::-1]  # neither always first
+            for name, work in order:
                 start = time.perf_counter()
                 work(folders)
                 timings[name].append(time.perf_counter() - start)
     per = {name: [1e6 * t / count for t in values] for name, values in timings.items()}
-    ratios = [r / f for r, f in zip(per["resolve"], per["floor"], strict=True)]  # pass by pass: same load
-    return {
-        "folders": count,
-        "passes": len(ratios),
-        "floor_us": round(statistics.median(per["floor"]), 1),
-        "resolve_us": round(statistics.median(per["resolve"]), 1),
-        "floor_us_range": [round(min(per["floor"]), 1), round(max(per["floor"]), 1)],
-        "resolve_us_range": [round(min(per["resolve"]), 1), round(max(per["resolve"]), 1)],
-        "ratio": round(statistics.median(ratios), 2),
-        "ratio_range": [round(min(ratios), 2), round(max(ratios), 2)],
-        "target_ratio": 1.5,
-        "load_1min": [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None],
-        "pythondontwritebytecode": bool(os.environ.get("PYTHONDONTWRITEBYTECODE")),
-    }
+
+    def ratios(name: str) -> list[float]:  # pass by pass: each pair saw the same load
+        return [r / f for r, f in zip(per[name], per["floor"], strict=True)]
+
+    figures: dict[str, Any] = {"folders": count, "passes": len(per["floor"])}
+    for name in kinds:
+        figures[f"{name}_us"] = round(statistics.median(per[name]), 1)
+        figures[f"{name}_us_range"] = [round(min(per[name]), 1), round(max(per[name]), 1)]
+    for name, key in (("resolve", "ratio"), ("evidence", "evidence_ratio"), ("from_folder", "from_folder_ratio")):
+        figures[key] = round(statistics.median(ratios(name)), 2)
+        figures[f"{key}_range"] = [round(min(ratios(name)), 2), round(max(ratios(name)), 2)]
+    figures["target_ratio"] = 1.5
+    figures["load_1min"] = [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None]
+    figures["pythondontwritebytecode"] = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    return figures
 
 
 def main() -> None:
