@@ -13,7 +13,11 @@ time and peak RSS. Every figure is taken under each start-up condition that matt
   *regular* = the files a wheel installs (resolver/ with rules/ and schema/ inside it), compiled,
   in a throwaway venv that borrows this venv's dependencies through a plain path .pth.
 
-Run alone: `python bench/coldstart.py --runs 5` prints JSON.
+Run alone: `python bench/coldstart.py --runs 5` prints JSON. Before/after:
+`python bench/coldstart.py --against OLD_TREE --runs 12` (OLD_TREE: a checkout or `git archive` of the
+earlier commit) times both trees in the same rounds, under each condition, beside `python -c pass`
+(each tree through PYTHONPATH for the editable conditions, its own throwaway venv for the regular
+one), with the load average before and after each condition.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +75,9 @@ def _bytecode_env(tmp: Path, present: bool, **extra: str) -> dict[str, str]:
     return env
 
 
-def regular_install(tmp: Path) -> tuple[str, str] | None:
-    """(python, task-resolver script) of a throwaway venv holding the package as a wheel installs it, or None."""
+def regular_install(tmp: Path, source: Path = ROOT) -> tuple[str, str] | None:
+    """(python, task-resolver script) of a throwaway venv holding the package (of the checkout `source`)
+    as a wheel installs it, or None."""
     venv = tmp / "venv"
     try:
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, capture_output=True)
@@ -85,9 +91,9 @@ def regular_install(tmp: Path) -> tuple[str, str] | None:
             ).stdout.strip()
         )
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(ROOT / "resolver", site / "resolver", ignore=ignore)
-        shutil.copytree(ROOT / "rules", site / "resolver" / "rules", ignore=ignore)
-        shutil.copytree(ROOT / "schema", site / "resolver" / "schema", ignore=ignore)
+        shutil.copytree(source / "resolver", site / "resolver", ignore=ignore)
+        shutil.copytree(source / "rules", site / "resolver" / "rules", ignore=ignore)
+        shutil.copytree(source / "schema", site / "resolver" / "schema", ignore=ignore)
         ours = [p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)]
         (site / "zz-bench-deps.pth").write_text("\n".join(ours) + "\n")  # paths only: their .pth files do not run
         subprocess.run([str(python), "-m", "compileall", "-q", str(site / "resolver")], check=True, capture_output=True)
@@ -179,6 +185,52 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
     return results
 
 
+def compare(runs: int, against: Path) -> dict[str, Any]:
+    """`python -c pass`, `import resolver` and the resolve command (warm rules cache) of this checkout
+    ("after") and of `against` ("before"), interleaved in the same rounds, under each start-up condition."""
+    trees = {"before": against.resolve(), "after": ROOT}
+    results: dict[str, Any] = {"before": str(trees["before"]), "after": str(ROOT), "conditions": []}
+    with tempfile.TemporaryDirectory(prefix="bench-coldstart-") as name:
+        tmp = Path(name)
+        # per condition: its python, its environment, and per tree (its python, resolver command, environment)
+        conditions: list[tuple[str, str, dict[str, str], dict[str, tuple[str, list[str], dict[str, str]]]]] = []
+        for label, present in (("editable, bytecode present", True), ("editable, no bytecode", False)):
+            env = _bytecode_env(tmp, present)
+            setups = {
+                tree: (sys.executable, resolver_command(), {**env, "PYTHONPATH": str(path)})
+                for tree, path in trees.items()
+            }
+            conditions.append((label, sys.executable, env, setups))
+        regulars = {tree: regular_install(tmp / f"regular-{tree}", path) for tree, path in trees.items()}
+        env = _bytecode_env(tmp / "regular", True)
+        env.pop("PYTHONPATH", None)  # the installed package, not a checkout named on the path
+        setups = {tree: (found[0], [found[1]], env) for tree, found in regulars.items() if found}
+        if len(setups) == len(trees):
+            conditions.append(("regular install, bytecode present", setups["after"][0], env, setups))
+        for label, python, env, setups in conditions:
+            measures: dict[str, Callable[[int], Sample]] = {
+                "python_alone": lambda i, python=python, env=env: spawn([python, "-c", "pass"], env, tmp)
+            }
+            checks: dict[str, Callable[[Sample], None]] = {}
+            for tree, (tree_python, command, tree_env) in setups.items():
+                warm = {**tree_env, "TASK_RESOLVER_CACHE": str(tmp / f"{label}-{tree}-warm")}
+                measures[f"import_resolver ({tree})"] = lambda i, p=tree_python, e=tree_env: spawn(
+                    [p, "-c", IMPORT_ONLY], e, tmp
+                )
+                key = f"resolver_warm_cache ({tree})"
+                measures[key] = lambda i, c=command, e=warm: spawn([*c, "resolve", str(EXAMPLE)], e, tmp)
+                checks[key] = _expect(EXPECTED_TASK)
+            load_before = os.getloadavg()[0]
+            figures = interleaved(runs, measures, checks)
+            floor = figures["python_alone"]["seconds"]
+            for found in figures.values():
+                found["vs_python"] = found["seconds"] / floor
+            results["conditions"].append(
+                {"name": label, "load_average_1min": [load_before, os.getloadavg()[0]], **figures}
+            )
+    return results
+
+
 def _site() -> str:
     """This interpreter's site-packages (where an editable install leaves its hook)."""
     import sysconfig
@@ -187,6 +239,16 @@ def _site() -> str:
 
 
 def main() -> None:
+    if "--against" in sys.argv:
+        import argparse
+        import json
+
+        parser = argparse.ArgumentParser(description="Cold start of this checkout against an earlier tree.")
+        parser.add_argument("--against", type=Path, required=True, help="the earlier tree (a checkout)")
+        parser.add_argument("--runs", type=int, default=12)
+        args = parser.parse_args()
+        json.dump(compare(args.runs, args.against), sys.stdout, indent=2, default=str)
+        return
     run_standalone(measure, __doc__)
 
 
