@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 from resolver.cli.common import dump_json, error_json, print_error
-from resolver.cli.quick import QUICK, parse
+from resolver.cli.quick import QUICK, command_module, parse
 from resolver.errors import TaskResolverError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: a plain `resolve` imports neither typing nor argparse
@@ -49,7 +48,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         if invoked is not None and name != invoked:
             continue
         command = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module_name).add_arguments(command)
+        command_module(module_name).add_arguments(command)
         command.set_defaults(_module=module_name)
     return parser
 
@@ -85,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
     try:
-        return importlib.import_module(args._module).run(args)
+        return command_module(args._module).run(args)
     except TaskResolverError as error:
         if getattr(args, "json", False) or getattr(args, "format", None) == "json":
             dump_json(error_json(error))  # machines read stdout: the error as one JSON object, same exit code

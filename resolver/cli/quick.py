@@ -12,7 +12,7 @@ reads the arguments instead, with its own messages; tests/test_cli_quick.py chec
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the CLI imports no typing
 if TYPE_CHECKING:
@@ -83,10 +83,17 @@ class Recorder:
         return lambda *args, **kwargs: self
 
 
+def command_module(name: str) -> Any:
+    """The module of a command, imported (importlib.import_module, without importing importlib and
+    warnings: a regular install's cold start has neither)."""
+    __import__(name)
+    return sys.modules[name]
+
+
 def parse(argv: Sequence[str], module_name: str) -> Arguments | None:
     """`argv` (its first word the command) as argparse would read it, or None to let argparse read it."""
     recorder = Recorder()
-    importlib.import_module(module_name).add_arguments(recorder)
+    command_module(module_name).add_arguments(recorder)
     if not recorder.plain or len(recorder.positionals) != 1:
         return None
     values: dict[str, Any] = {option.dest: option.default for option in recorder.options.values()}
