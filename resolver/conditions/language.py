@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 Predicate = Callable[["Facts"], bool]
@@ -18,21 +17,38 @@ _MISSING = object()
 CONFIG_FILE = "config.json"
 
 
-@dataclass(slots=True)
 class Facts:
     """What conditions look at: evidence plus the architecture and library under consideration.
 
     Mutable on purpose: the engine sets `architecture` and `library` as it goes, without copying.
+    A plain slotted class (not a dataclass: the resolve path does not import `dataclasses`).
     """
 
-    files: frozenset[str] = frozenset()
-    docs: Mapping[str, Any] = field(default_factory=dict)
-    hub: Mapping[str, Any] = field(default_factory=dict)
-    classes: Sequence[tuple[str, str]] = ()  # (name, module) for the class and its bases
-    architecture: str | None = None
-    library: str | None = None
-    # "\n"-joined class names and modules, built on first use: class conditions become substring tests
-    _class_text: tuple[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    __slots__ = ("files", "docs", "hub", "classes", "architecture", "library", "_class_text")
+
+    def __init__(
+        self,
+        files: frozenset[str] = frozenset(),
+        docs: Mapping[str, Any] | None = None,
+        hub: Mapping[str, Any] | None = None,
+        classes: Sequence[tuple[str, str]] = (),  # (name, module) for the class and its bases
+        architecture: str | None = None,
+        library: str | None = None,
+    ) -> None:
+        self.files = files
+        self.docs = {} if docs is None else docs
+        self.hub = {} if hub is None else hub
+        self.classes = classes
+        self.architecture = architecture
+        self.library = library
+        # "\n"-joined class names and modules, built on first use: class conditions become substring tests
+        self._class_text: tuple[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Facts(files={self.files!r}, docs={self.docs!r}, hub={self.hub!r}, classes={self.classes!r}, "
+            f"architecture={self.architecture!r}, library={self.library!r})"
+        )
 
     @property
     def config(self) -> Mapping[str, Any]:
@@ -121,6 +137,22 @@ def _match_mapping(spec: Mapping[str, Any], get: Callable[[Facts], Any]) -> Pred
             if not match(_follow(data, parts)):
                 return False
         return True
+
+    return predicate
+
+
+def _match_config(spec: Mapping[str, Any]) -> Predicate:
+    """`_match_mapping` over config.json, with the common one-field, top-level case read directly."""
+    if len(spec) != 1 or "." in next(iter(spec)):
+        return _match_mapping(spec, lambda facts: facts.config)
+    ((key, matcher),) = spec.items()
+    match = compile_matcher(matcher)
+
+    def predicate(facts: Facts) -> bool:
+        config = facts.config
+        if type(config) is dict:
+            return match(config.get(key, _MISSING))
+        return match(_follow(config, (key,)))
 
     return predicate
 
@@ -231,7 +263,7 @@ def compile_condition(spec: Mapping[str, Any]) -> Predicate:
     if key == "config_has":
         return _config_has(value)
     if key == "config":
-        return _match_mapping(value, lambda facts: facts.config)
+        return _match_config(value)
     if key == "json":
         return _json(value)
     if key == "hub":

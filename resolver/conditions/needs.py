@@ -155,16 +155,31 @@ def satisfiable(needs: Needs, present: frozenset[str]) -> bool:
     return all(not clause.isdisjoint(present) for clause in needs)
 
 
+MAX_FILE_LISTS = 1024  # file lists whose channels are remembered (lists of up to 256 names)
+
+
 class ChannelIndex:
     """The channels rules refer to, so a resolution computes only those of its evidence (cheaply).
 
     It is pickled with the compiled rules: its slots are part of the cache key's shape."""
 
-    __slots__ = ("known", "files", "file_names", "extensions", "keys", "key_names", "absent", "task", "bare")
+    __slots__ = (
+        "known",
+        "files",
+        "file_names",
+        "extensions",
+        "keys",
+        "key_names",
+        "absent",
+        "task",
+        "bare",
+        "by_files",
+    )
 
     def __init__(self, channels: Iterable[str]):
         channels = set(channels)
         self.known = frozenset(channels)
+        self.by_files: dict[frozenset[str], tuple[str, ...]] = {}  # a file list -> its channels (not pickled)
         self.files = {name: file_channel(name) for name in _suffixes(channels, "file:")}
         self.file_names = frozenset(self.files)
         self.extensions = {ext: ext_channel(ext) for ext in _suffixes(channels, "ext:")}
@@ -194,25 +209,45 @@ class ChannelIndex:
             for task in (False, True)
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__ if name != "by_files"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.by_files = {}
+
+    def _file_channels(self, files: frozenset[str]) -> tuple[str, ...]:
+        found = [FILES]
+        named = files.intersection(self.file_names)
+        if named:
+            found.extend(map(self.files.__getitem__, named))
+        if self.extensions:
+            extension_channel = self.extensions.get
+            for name in files:
+                channel = extension_channel(name[name.rfind(".") + 1 :])
+                if channel is not None:
+                    found.append(channel)
+        return tuple(found)
+
     def present(
         self, files: frozenset[str], documents: Mapping[str, Any], classes: bool, hub: bool, task: bool = False
     ) -> frozenset[str]:
         """The channels this evidence (and a given task) offers, among those the rules refer to."""
         if not files and not documents:  # a class or object without config: one of eight shapes
             return self.bare[classes, hub, task]
-        found: list[str] = []
-        append = found.append
         if files:
-            append(FILES)
-            named = files.intersection(self.file_names)
-            if named:
-                found.extend(map(self.files.__getitem__, named))
-            if self.extensions:
-                extension_channel = self.extensions.get
-                for name in files:
-                    channel = extension_channel(name[name.rfind(".") + 1 :])
-                    if channel is not None:
-                        append(channel)
+            # the channels of a file list, memoised per list: folders of one catalogue share a handful
+            # of layouts (bounded, so an endless variety of lists only costs the lookup)
+            of_files = self.by_files.get(files)
+            if of_files is None:
+                of_files = self._file_channels(files)
+                if len(self.by_files) < MAX_FILE_LISTS and len(files) <= 256:
+                    self.by_files[files] = of_files
+            found = list(of_files)
+        else:
+            found = []
+        append = found.append
         keys = self.key_names
         for path in documents:
             channel = _DOC_CHANNELS.get(path)

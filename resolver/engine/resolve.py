@@ -23,10 +23,13 @@ def resolve_evidence(
 ) -> Resolution:
     """Resolve evidence with compiled rules. `task` must already be canonical (see Resolver)."""
     state = State(rules, evidence, task, task_given, STRATEGY_NEEDS)
-    _note_evidence(state)
+    if evidence.notes:
+        _note_evidence(state)
     state.library = detect_library(state, library)
     frameworks = detect_frameworks(state)
 
+    trace = state.trace
+    default_wheres = rules.default_wheres
     winner: tuple[str, Answer] | None = None
     winner_is_default = False
     winner_step = 0  # its index in the trace, so a later specific answer can demote it
@@ -35,23 +38,23 @@ def resolve_evidence(
         answer = strategy(state)
         if answer is None:
             continue
-        is_default = name in DEFAULT_STRATEGIES or answer.where in rules.default_wheres
+        is_default = name in DEFAULT_STRATEGIES or answer.where in default_wheres
         if winner is None or (winner_is_default and not is_default):
             if winner is not None:  # a default gives way to the first specific answer after it
-                candidates.append(Candidate(winner[1].task, winner[0], winner[1].where))
-                step = state.trace[winner_step]
-                state.trace[winner_step] = (step[0], "candidate", *step[2:])
+                candidates.append(_candidate(Candidate, (winner[1].task, winner[0], winner[1].where)))
+                step = trace[winner_step]
+                trace[winner_step] = (step[0], "candidate", *step[2:])
                 state.record(name, "note", "a default answer ({}) gives way to a specific one", winner[0])
-            winner, winner_is_default, winner_step = (name, answer), is_default, len(state.trace)
-            state.trace.append((name, "answered", answer.message, answer.args, answer.where, answer.task))
+            winner, winner_is_default, winner_step = (name, answer), is_default, len(trace)
+            trace.append((name, "answered", answer.message, answer.args, answer.where, answer.task))
         else:
-            candidates.append(Candidate(answer.task, name, answer.where))
-            state.trace.append((name, "candidate", answer.message, answer.args, answer.where, answer.task))
+            candidates.append(_candidate(Candidate, (answer.task, name, answer.where)))
+            trace.append((name, "candidate", answer.message, answer.args, answer.where, answer.task))
 
     if winner is None:
         raise _no_answer(state)
     decided_by, answer = winner
-    disagreements = () if winner_is_default else _disagreements(answer.task, candidates)
+    disagreements = () if winner_is_default or not candidates else _disagreements(answer.task, candidates)
     for found in disagreements:
         state.record(found.strategy, "note", "disagrees: the Hub says {}; the rules keep {}", found.task, answer.task)
     config = state.config
@@ -132,6 +135,8 @@ def infer_task(
     _note_evidence(state)
     raise _no_answer(state)
 
+
+_candidate = tuple.__new__  # Candidate(task, strategy, where) without the named tuple's Python-level __new__
 
 # Strategies whose answers are always defaults; other answers are defaults when their rule case says so.
 DEFAULT_STRATEGIES = frozenset({"library_default"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resolver.conditions.language import CONFIG_FILE, Facts
@@ -16,16 +15,29 @@ if TYPE_CHECKING:
     from resolver.rulebook.compiled import CompiledRules
 
 
-@dataclass(slots=True)
 class Answer:
     """A strategy's answer; `message` is a str.format template over `args`, formatted only if the trace is read."""
 
-    task: str
-    message: str
-    where: str | None
-    architecture: str | None = None
-    component: bool = False
-    args: tuple[Any, ...] = ()
+    __slots__ = ("task", "message", "where", "architecture", "component", "args")
+
+    def __init__(
+        self,
+        task: str,
+        message: str,
+        where: str | None,
+        architecture: str | None = None,
+        component: bool = False,
+        args: tuple[Any, ...] = (),
+    ) -> None:
+        self.task = task
+        self.message = message
+        self.where = where
+        self.architecture = architecture
+        self.component = component
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"Answer({self.task!r}, {self.message!r}, {self.where!r}, architecture={self.architecture!r})"
 
 
 class State(Facts):

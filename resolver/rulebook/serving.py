@@ -167,13 +167,15 @@ class ServingIndex:
         # a model with none of them skips the pooling-mode rules at the cost of a dict lookup or two
         self.mode_documents: tuple[str, ...] | None = ()
         self._with_mode: dict[tuple[str, str, str], Serving] = {}
+        self._no_rule: dict[str, Serving] = {}  # task -> the answer for a task no serving rule names, made once
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: value for name, value in self.__dict__.items() if name != "_with_mode"}
+        return {name: value for name, value in self.__dict__.items() if name not in ("_with_mode", "_no_rule")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._with_mode = {}
+        self._no_rule = {}
 
     def __repr__(self) -> str:
         return f"<ServingIndex: {len(self.tasks)} tasks, {len(self.modes)} pooling modes>"
@@ -183,7 +185,12 @@ class ServingIndex:
         in order, and for a pooling answer the pooling-mode rules; answers are made once and shared."""
         entry = self.tasks.get(task)
         if entry is None:
-            return Serving(why=f"no serving rule for {task}: no LLM server runner applies")
+            made = self._no_rule.get(task)
+            if made is None:
+                made = Serving(why=f"no serving rule for {task}: no LLM server runner applies")
+                if len(self._no_rule) < 1024:
+                    self._no_rule[task] = made
+            return made
         applies = self.applies
         if applies is not None and not applies.when(facts):
             return Serving(
