@@ -178,6 +178,57 @@ def test_one_worker_and_two_give_the_same_lines_and_csv_too(capsys, tmp_path):
     assert len(rows) == 41 and ",EvidenceError," in rows[18] and ",fill-mask,transformers," in rows[2]
 
 
+def test_lines_and_summary_are_the_same_whatever_the_chunks_and_workers(capsys, tmp_path):
+    """Chunks grow as a run goes (each pool task returns its lines joined); bad lines and missing
+    folders between them cut chunks short: none of it shows in the output or the summary."""
+    root = tmp_path / "many"
+    refs = []
+    for i in range(300):
+        write(root / f"m{i:03d}", {"config.json": BERT if i % 3 else SEQ})
+        refs.append(str(root / f"m{i:03d}"))
+        if i % 97 == 5:
+            refs += ["{bad line", str(tmp_path / f"missing-{i}")]
+    (tmp_path / "in.txt").write_text("\n".join(refs) + "\n")
+    runs = {}
+    for options in (("--workers", "1"), ("--workers", "2"), ("--workers", "2", "--chunksize", "1")):
+        code, out, err = cli(capsys, str(tmp_path / "in.txt"), *options)
+        runs[options] = (code, out, err.split(" in ")[0], err.split("\n", 1)[1])
+    assert len(set(runs.values())) == 1, "the same lines, exit code and summary"
+    code, out, err, _ = runs[("--workers", "1")]
+    assert code == 1 and [r["ref"] for r in lines(out)] == refs
+    assert "resolved 300 of 308" in err
+
+
+def test_a_killed_worker_costs_its_chunk_not_the_run(monkeypatch, tmp_path):
+    """A pool process that dies (killed, out of memory) turns the requests it held into error lines;
+    the run goes on, this process resolving the rest itself, in input order."""
+    from resolver.batch import worker
+
+    root = tmp_path / "many"
+    refs = []
+    for i in range(40):
+        write(root / f"m{i:02d}", {"config.json": BERT})
+        refs.append(str(root / f"m{i:02d}"))
+    real = worker.run_request
+
+    def dying(request, settings):
+        if request.ref == refs[1]:
+            os._exit(3)  # a worker process killed in the middle of its chunk
+        return real(request, settings)
+
+    monkeypatch.setattr(worker, "run_request", dying)  # the pool is forked after this: its workers die on m01
+    settings = Settings(shape="json", trace=False)
+    with Scheduler(settings, workers=2, chunksize=4, window=8) as scheduler:
+        blocks = list(scheduler.run_blocks(Request(ref=r) for r in refs))
+    records = lines("".join(b.text for b in blocks))
+    assert [r["ref"] for r in records] == refs
+    assert sum(b.count for b in blocks) == 40
+    assert records[1]["error"]["type"] == "BrokenProcessPool"
+    assert records[-1]["task"] == "fill-mask"  # resolved after the pool broke
+    errors = sum(b.errors for b in blocks)
+    assert errors == sum("error" in r for r in records) and 4 <= errors < 40
+
+
 def test_resolve_many_streams_resolutions_and_typed_errors_in_input_order(tmp_path):
     root = model_tree(tmp_path / "models")
     refs = [str(root / "bert"), {"ref": str(root / "sd"), "subfolder": "vae"}, str(tmp_path / "nothing"), root / "st"]
@@ -364,3 +415,15 @@ def test_progress_bar_only_on_a_tty_and_the_summary_counts():
     assert summary.as_dict()["by_task"] == {"fill-mask": 1} and summary.as_dict()["errors_by_type"] == {
         "EvidenceError": 1
     }
+    from resolver.batch.worker import block_of
+
+    outcomes = [Outcome("a\n", task="fill-mask", library="transformers", framework="pt", disagreement="d\n")] * 3
+    outcomes.append(Outcome("e\n", error_type="EvidenceError"))
+    block = block_of(outcomes)  # what a pool worker sends back for a chunk
+    assert (block.text, block.count, block.report, block.errors) == ("a\na\na\ne\n", 4, "d\nd\nd\n", 1)
+    one_by_one = Summary()
+    for outcome in outcomes:
+        one_by_one.add(outcome)
+    at_once = Summary()
+    at_once.add_counts(block.counts)
+    assert at_once.as_dict() == one_by_one.as_dict() and at_once.disagreements == 3

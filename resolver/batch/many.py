@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from resolver.batch.requests import Request, as_request
-from resolver.batch.run import DEFAULT_CHUNK, Scheduler
+from resolver.batch.run import Scheduler
 from resolver.batch.worker import Settings
 from resolver.engine.resolution import Resolution
 from resolver.errors import TaskResolverError
@@ -24,7 +24,7 @@ def resolve_many(
     cache_dir: str | os.PathLike | None = None,
     timeout: float | None = None,
     rule_paths: Sequence[str | os.PathLike] = (),
-    chunksize: int = DEFAULT_CHUNK,
+    chunksize: int | None = None,
 ) -> Iterator[Resolution | BaseException]:
     """Resolve many references; yields, in input order, a Resolution or the typed error for each one.
 
@@ -35,6 +35,7 @@ def resolve_many(
     repo ids. Errors are yielded, never raised (TaskResolverError subclasses for what the resolver
     checks, the exception itself for anything else). `task`, `library` and the Hub options apply to
     every reference that does not say otherwise; `timeout` is each Hub resolution's deadline.
+    `chunksize`: local references per pool task (default: 32 at first, doubling up to 256).
     """
     settings = Settings(
         rule_paths=tuple(os.fspath(p) for p in rule_paths),
@@ -51,7 +52,7 @@ def resolve_many(
 
 
 def _stream(
-    requests: Iterator[Request], settings: Settings, workers: int | None, chunksize: int
+    requests: Iterator[Request], settings: Settings, workers: int | None, chunksize: int | None
 ) -> Iterator[Resolution | BaseException]:
     with Scheduler(settings, workers=workers, chunksize=chunksize) as scheduler:
         for _request, outcome in scheduler.run(requests):

@@ -10,11 +10,11 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from resolver.batch.requests import echo_key
-from resolver.batch.worker import CSV_COLUMNS, Outcome
+from resolver.batch.worker import CSV_COLUMNS, Outcome, SummaryKey, summary_key
 
 FLUSH_LINES = 256  # lines ready together go out in one write, at most this many
 
@@ -68,6 +68,7 @@ class Output:
     def __init__(self, path: str | os.PathLike | None, shape: str, *, append: bool = False) -> None:
         self.path = path
         self.pending: list[str] = []
+        self.pending_lines = 0
         if path is None or os.fspath(path) == "-":
             self.stream: IO[str] = sys.stdout
             self.owned = False
@@ -79,21 +80,24 @@ class Output:
         if fresh and shape == "csv":
             self.write(header(shape))
 
-    def write(self, line: str, *, more: bool = False) -> None:
-        """Write a whole line; `more`: others are ready too, so this one may wait for them (at most
-        FLUSH_LINES lines), to go out in one write. A line is never written in pieces, and what is
-        written is flushed at once, so a killed run leaves only whole lines (or, if killed inside
-        the write itself, a last line that --resume cuts off and does again)."""
-        if line:
-            self.pending.append(line)
-        if self.pending and (not more or len(self.pending) >= FLUSH_LINES):
+    def write(self, text: str, *, more: bool = False, lines: int = 1) -> None:
+        """Write whole lines (`text`: one line, or a Block's `lines` lines joined); `more`: others are
+        ready too, so these may wait for them (up to FLUSH_LINES lines), to go out in one write. A
+        line is never written in pieces, and what is written is flushed at once, so a killed run
+        leaves only whole lines (or, if killed inside the write itself, a last line that --resume
+        cuts off and does again)."""
+        if text:
+            self.pending.append(text)
+            self.pending_lines += lines
+        if self.pending and (not more or self.pending_lines >= FLUSH_LINES):
             self.flush()
 
     def flush(self) -> None:
         if self.pending:
-            self.stream.write("".join(self.pending))
+            self.stream.write(self.pending[0] if len(self.pending) == 1 else "".join(self.pending))
             self.stream.flush()
             self.pending.clear()
+            self.pending_lines = 0
 
     def close(self) -> None:
         self.flush()
@@ -164,14 +168,19 @@ class Summary:
         return sum(self.errors.values())
 
     def add(self, outcome: Outcome) -> None:
-        if outcome.error_type is not None:
-            self.errors[outcome.error_type] += 1
-            return
-        self.tasks[outcome.task or "?"] += 1
-        self.libraries[outcome.library or "unknown"] += 1
-        self.frameworks[outcome.framework or "none"] += 1
-        if outcome.disagreement:
-            self.disagreements += 1
+        self.add_counts({summary_key(outcome): 1})
+
+    def add_counts(self, counts: Mapping[SummaryKey, int]) -> None:
+        """Count many outcomes at once: a Block's counts (summary_key -> how many)."""
+        for (error_type, task, library, framework, disagreed), count in counts.items():
+            if error_type is not None:
+                self.errors[error_type] += count
+                continue
+            self.tasks[task or "?"] += count
+            self.libraries[library or "unknown"] += count
+            self.frameworks[framework or "none"] += count
+            if disagreed:
+                self.disagreements += count
 
     def as_dict(self) -> dict[str, Any]:
         return {

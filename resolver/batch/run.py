@@ -23,9 +23,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from resolver.batch.requests import Request
-from resolver.batch.worker import Outcome, Settings, error_outcome, resolver_for, run_chunk, run_request, warm
+from resolver.batch.worker import (
+    Block,
+    Outcome,
+    Settings,
+    block_of,
+    error_outcome,
+    resolver_for,
+    run_block,
+    run_chunk,
+    run_request,
+    warm,
+)
 
-DEFAULT_CHUNK = 32  # local requests per pool task
+FIRST_CHUNK = 32  # local requests in a run's first pool task; each next one twice as many, up to MAX_CHUNK
+MAX_CHUNK = 256
 RATE_LIMIT_ATTEMPTS = 4  # tries per Hub request while the Hub keeps answering 429
 MAX_BACKOFF = 60.0  # seconds, when a 429 names no Retry-After
 
@@ -140,19 +152,21 @@ def thaw(outcome: Outcome) -> Outcome:
 
 @dataclass
 class _Chunk:
+    """Consecutive local requests, resolved together: in a pool process (`future`), or here (`inline`)."""
+
     requests: list[Request] = field(default_factory=list)
+    joined: bool = False  # one Block for the chunk (line shapes), else one Outcome per request
     future: Future | None = None
-    results: list[Outcome | None] | None = None
+    inline: bool = False
 
 
 @dataclass
-class _Slot:
+class _Single:
+    """One request not worth a process: a Hub request (`future`, in a thread) or an input error (`done`)."""
+
     request: Request
-    future: Future | None = None  # a Hub request
-    chunk: _Chunk | None = None  # a local request: its chunk and place in it
-    index: int = 0
-    done: Outcome | None = None  # known at once (an input error)
-    inline: bool = False  # one worker: resolved here when it reaches the head
+    future: Future | None = None
+    done: Outcome | None = None
 
 
 def pool_context() -> Any:
@@ -162,14 +176,19 @@ def pool_context() -> Any:
 
 
 class Scheduler:
-    """Runs requests on a process pool (local) and a thread pool (Hub), yielding outcomes in input order."""
+    """Runs requests on a process pool (local) and a thread pool (Hub), yielding outcomes in input order.
+
+    `chunksize`: local requests per pool task; None (the default) starts at FIRST_CHUNK and doubles
+    with every chunk up to MAX_CHUNK, so the first lines come out at once and a long run pays the
+    pool's per-task cost (a few hundred microseconds of the parent's time) once per MAX_CHUNK requests.
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
         workers: int | None = None,
-        chunksize: int = DEFAULT_CHUNK,
+        chunksize: int | None = None,
         window: int | None = None,
         hub_threads: int | None = None,
         backoff: Backoff | None = None,
@@ -177,12 +196,16 @@ class Scheduler:
     ) -> None:
         self.settings = settings
         self.workers = workers if workers and workers > 0 else default_workers()
-        self.chunksize = max(1, chunksize)
-        self.window = window or max(4 * self.workers * self.chunksize, 256)
+        self.fixed = chunksize is not None and chunksize > 0
+        self.chunksize = max(1, chunksize) if chunksize is not None and chunksize > 0 else FIRST_CHUNK
+        self.max_chunk = self.chunksize if self.fixed else MAX_CHUNK
+        self.window = window or max(2 * self.workers * self.max_chunk, 256)
         self.hub_threads = hub_threads or min(32, 4 * self.workers)
         self.backoff = backoff or Backoff()
         self._processes: Executor | None = None
         self._threads: ThreadPoolExecutor | None = None
+        self._pending: deque[_Chunk | _Single] | None = None
+        self._in_flight = 0  # requests in `_pending`
         resolver_for(settings.rule_paths)  # compile the rules once here: forked workers inherit them
         if local_pool and self.workers > 1:
             self._start_processes()  # before any thread of ours exists: fork copies only this thread
@@ -221,77 +244,101 @@ class Scheduler:
 
     def run(self, requests: Iterable[Request]) -> Iterator[tuple[Request, Outcome]]:
         """Every request's outcome, in input order; at most `window` requests are in flight."""
-        pending: deque[_Slot] = deque()
-        self._pending = pending
-        open_chunk: _Chunk | None = None
-        held = 0  # one worker: local requests read ahead, up to a chunk, so that their lines go out in one write
-        for request in requests:
-            if request.error is not None:
-                pending.append(_Slot(request, done=error_outcome(request, request.error, self.settings)))
-            elif request.is_local() and self.workers <= 1:
-                pending.append(_Slot(request, inline=True))
-                held += 1
-                if held < self.chunksize:
-                    continue  # as a pool's chunk waits for its requests (resolved here when they reach the head)
-            elif request.is_local():
-                if open_chunk is None:
-                    open_chunk = _Chunk()
-                open_chunk.requests.append(request)
-                pending.append(_Slot(request, chunk=open_chunk, index=len(open_chunk.requests) - 1))
-                if len(open_chunk.requests) >= self.chunksize:
-                    self._submit(open_chunk)
-                    open_chunk = None
+        for entry, result in self._entries(requests, joined=False):
+            if isinstance(entry, _Single):
+                yield entry.request, result
             else:
-                future = self._thread_pool().submit(hub_task, request, self.settings, self.backoff)
-                pending.append(_Slot(request, future=future))
-            held = 0
-            while pending and self._ready(pending[0]):
-                yield self._take(pending)
-            while len(pending) >= self.window:
-                yield self._take(pending)
-        if open_chunk is not None:
-            self._submit(open_chunk)
-        while pending:
-            yield self._take(pending)
+                yield from zip(entry.requests, result, strict=True)
+
+    def run_blocks(self, requests: Iterable[Request]) -> Iterator[Block]:
+        """Every request's line, in input order, as Blocks of consecutive lines (settings.shape "json"
+        or "csv"): a chunk's lines come back from its worker joined, with their summary counts."""
+        for entry, result in self._entries(requests, joined=True):
+            yield block_of([result]) if isinstance(entry, _Single) else result
 
     def ready(self) -> bool:
-        """True when the next outcome of the running `run()` can be had without waiting."""
-        pending: deque[_Slot] | None = getattr(self, "_pending", None)
+        """True when the next result of the running `run()` / `run_blocks()` can be had without waiting."""
+        pending = self._pending
         return pending is not None and len(pending) > 0 and self._ready(pending[0])
 
-    def _submit(self, chunk: _Chunk) -> None:
-        if self.workers > 1 and chunk.future is None:
-            chunk.future = self._start_processes().submit(run_chunk_frozen, chunk.requests, self.settings)
+    def _entries(self, requests: Iterable[Request], *, joined: bool) -> Iterator[tuple[Any, Any]]:
+        pending: deque[_Chunk | _Single] = deque()
+        self._pending = pending
+        self._in_flight = 0
+        chunk: _Chunk | None = None
+        for request in requests:
+            if request.error is None and request.is_local():
+                if chunk is None:
+                    chunk = _Chunk(joined=joined)
+                chunk.requests.append(request)
+                if len(chunk.requests) < self.chunksize:
+                    continue  # a chunk fills before anything else is looked at: no per-request work here
+                self._close(chunk)
+                chunk = None
+            else:
+                if chunk is not None:  # a chunk holds consecutive requests only: the output keeps input order
+                    self._close(chunk)
+                    chunk = None
+                if request.error is not None:
+                    single = _Single(request, done=error_outcome(request, request.error, self.settings))
+                else:
+                    single = _Single(
+                        request, future=self._thread_pool().submit(hub_task, request, self.settings, self.backoff)
+                    )
+                pending.append(single)
+                self._in_flight += 1
+            while pending and self._ready(pending[0]):
+                yield self._take()
+            while self._in_flight >= self.window:
+                yield self._take()
+        if chunk is not None:
+            self._close(chunk)
+        while pending:
+            yield self._take()
 
-    def _ready(self, slot: _Slot) -> bool:
-        if slot.done is not None or slot.inline:
-            return True
-        if slot.future is not None:
-            return slot.future.done()
-        assert slot.chunk is not None
-        return slot.chunk.results is not None or (slot.chunk.future is not None and slot.chunk.future.done())
+    def _close(self, chunk: _Chunk) -> None:
+        """A chunk is complete: send it to the pool (or keep it for this process), and size the next one."""
+        assert self._pending is not None
+        if self.workers > 1:
+            task = run_block if chunk.joined else run_chunk_frozen
+            try:
+                chunk.future = self._start_processes().submit(task, chunk.requests, self.settings)
+            except RuntimeError:  # the pool is broken (a worker was killed): this process carries on alone
+                chunk.inline = True
+        else:
+            chunk.inline = True
+        self._pending.append(chunk)
+        self._in_flight += len(chunk.requests)
+        if not self.fixed:
+            self.chunksize = min(2 * self.chunksize, self.max_chunk)
 
-    def _take(self, pending: deque[_Slot]) -> tuple[Request, Outcome]:
-        slot = pending.popleft()
-        if slot.done is not None:
-            return slot.request, slot.done
-        if slot.inline:
-            return slot.request, run_request(slot.request, self.settings)
-        if slot.future is not None:
-            return slot.request, slot.future.result()
-        chunk = slot.chunk
-        assert chunk is not None
-        if chunk.results is None:
-            chunk.results = self._results(chunk)
-        outcome = chunk.results[slot.index]
-        chunk.results[slot.index] = None  # let it go once written
-        assert outcome is not None
-        return slot.request, outcome
+    def _ready(self, entry: _Chunk | _Single) -> bool:
+        if isinstance(entry, _Single):
+            return entry.done is not None or (entry.future is not None and entry.future.done())
+        return entry.inline or (entry.future is not None and entry.future.done())
 
-    def _results(self, chunk: _Chunk) -> list[Outcome | None]:
-        self._submit(chunk)
+    def _take(self) -> tuple[Any, Any]:
+        assert self._pending is not None
+        entry = self._pending.popleft()
+        if isinstance(entry, _Single):
+            self._in_flight -= 1
+            if entry.done is not None:
+                return entry, entry.done
+            assert entry.future is not None
+            return entry, entry.future.result()
+        self._in_flight -= len(entry.requests)
+        return entry, self._results(entry)
+
+    def _results(self, chunk: _Chunk) -> Any:
+        """A chunk's Block (joined) or Outcomes, however its worker fared."""
+        if chunk.inline:
+            return (
+                run_block(chunk.requests, self.settings) if chunk.joined else run_chunk(chunk.requests, self.settings)
+            )
         assert chunk.future is not None
         try:
-            return [thaw(Outcome(*fields)) for fields in chunk.future.result()]
+            result = chunk.future.result()
         except Exception as error:  # a worker process died (killed, out of memory): say so for each request
-            return [error_outcome(request, error, self.settings) for request in chunk.requests]
+            outcomes = [error_outcome(request, error, self.settings) for request in chunk.requests]
+            return block_of(outcomes) if chunk.joined else outcomes
+        return result if chunk.joined else [thaw(Outcome(*fields)) for fields in result]

@@ -15,9 +15,7 @@ if TYPE_CHECKING:  # the batch modules are imported when the command runs, not a
     from resolver.batch.output import Output, Progress, Summary
     from resolver.batch.requests import BatchInputError, Request
     from resolver.batch.run import Backoff
-    from resolver.batch.worker import Outcome, Settings
-
-DEFAULT_CHUNK = 32  # local requests per pool task (resolver.batch.run.DEFAULT_CHUNK)
+    from resolver.batch.worker import Block, Outcome, Settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--quiet", action="store_true", help="no summary on stderr at the end")
     run = parser.add_argument_group("running")
     run.add_argument("--workers", type=int, metavar="N", help="worker processes (default: the CPU count)")
-    run.add_argument("--chunksize", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    run.add_argument("--chunksize", type=int, help=argparse.SUPPRESS)  # default: adaptive (resolver.batch.run)
     run.add_argument("--engine", choices=("local", "dask"), default="local", help="local processes, or Dask")
     run.add_argument("--scheduler", metavar="ADDRESS", help="--engine dask: the scheduler (default: a local cluster)")
     run.add_argument("--task", help="the task of every reference, when you know it")
@@ -187,7 +185,7 @@ def run(args: argparse.Namespace) -> int:
                 scheduler=args.scheduler,
                 workers=args.workers,
             )
-            _drain(stream, output, report, summary, progress)
+            _drain(_as_blocks(stream), output, report, summary, progress)
         else:
             local = bool(args.inputs or args.scan or args.cache)
             with Scheduler(
@@ -195,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
             ) as scheduler:
                 markers = _markers(settings)
                 requests = _skipping(requests_of(args, markers, backoff), done, summary)
-                _drain(scheduler.run(requests), output, report, summary, progress, ready=scheduler.ready)
+                _drain(scheduler.run_blocks(requests), output, report, summary, progress, ready=scheduler.ready)
     finally:
         output.close()
         if report is not None:
@@ -229,8 +227,16 @@ def _skipping(
         yield request
 
 
+def _as_blocks(stream: Iterable[tuple[Request, Outcome]]) -> Iterator[Block]:
+    """(request, outcome) pairs (the Dask engine's) as Blocks of one line each."""
+    from resolver.batch.worker import block_of
+
+    for _request, outcome in stream:
+        yield block_of([outcome])
+
+
 def _drain(
-    stream: Iterable[tuple[Request, Outcome]],
+    blocks: Iterable[Block],
     output: Output,
     report: Output | None,
     summary: Summary,
@@ -238,11 +244,14 @@ def _drain(
     *,
     ready: Callable[[], bool] | None = None,
 ) -> None:
-    """Write every outcome as it comes; lines already waiting behind it go out in the same write."""
-    for count, (_request, outcome) in enumerate(stream, 1):
+    """Write every Block as it comes (a pool chunk's lines arrive joined: one write, one merge of its
+    counts, no per-line work here); blocks already waiting behind it go out in the same write."""
+    done = 0
+    for block in blocks:
         more = ready() if ready is not None else False
-        output.write(outcome.value, more=more)
-        if report is not None and outcome.disagreement:
-            report.write(outcome.disagreement)
-        summary.add(outcome)
-        progress.update(count, summary.failed)
+        output.write(block.text, more=more, lines=block.count)
+        if report is not None and block.report:
+            report.write(block.report, lines=block.report.count("\n"))
+        summary.add_counts(block.counts)
+        done += block.count
+        progress.update(done, summary.failed)
