@@ -184,11 +184,11 @@ def main() -> None:
             cli["w2"].append(batch_cli(refs, out, 2))
             assert out.read_bytes() == lines.read_bytes(), "2 workers must write the same lines as 1"
             cli["small"].append(batch_cli(small, out, 1))
+            assert len(out.read_text().splitlines()) == len(small.read_text().splitlines())
             cli["s1"].append(batch_cli(root / "models", out, 1, scan=True))
             scanned = out.read_bytes()
             cli["s2"].append(batch_cli(root / "models", out, 2, scan=True))
             assert out.read_bytes() == scanned == lines.read_bytes(), "--scan finds the folders in the same order"
-        assert len(out.read_text().splitlines()) == len(small.read_text().splitlines())
         n = args.folders
         runs_us = {name: [1e6 * v / n for v in values] for name, values in timings.items()}
         starts = [s.seconds for s in cli["start"]]
