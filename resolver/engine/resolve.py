@@ -124,6 +124,8 @@ def infer_task(
         state.library = detect_library(state, library)
     fallback = None  # the first default answer, kept until a specific one turns up
     for name, strategy in state.plan.strategies:
+        if fallback is not None and name in DEFAULT_STRATEGIES:
+            continue  # it can only give another default, and the first one is kept
         answer = strategy(state)
         if answer is None:
             continue
