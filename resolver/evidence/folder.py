@@ -217,6 +217,13 @@ def _parent_of(root: str) -> str:
     return os.path.dirname(os.path.abspath(root))
 
 
+def _parent_file(root: str, name: str) -> str:
+    """`os.path.join(_parent_of(root), name)`; for an absolute root in normal form and a relative name, a string cut."""
+    if _POSIX and root[:1] == "/" and "/." not in root and "//" not in root and root[-1:] != "/" and name[:1] != "/":
+        return root[: root.rfind("/")] + "/" + name
+    return os.path.join(_parent_of(root), name)
+
+
 def _check_folder(base: str) -> None:
     """EvidenceError unless `base` is a folder."""
     try:
@@ -313,7 +320,7 @@ def _evidence(
     for name, parent_name in _document_order(needed):
         if parent_name is not None:
             # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
-            parent_file = os.path.join(_parent_of(root), parent_name)
+            parent_file = _parent_file(root, parent_name)
             if not os.access(parent_file, os.F_OK):  # nothing there (the usual case): a bool, no exception
                 continue
             try:
