@@ -332,9 +332,10 @@ class Scheduler:
     def _results(self, chunk: _Chunk) -> Any:
         """A chunk's Block (joined) or Outcomes, however its worker fared."""
         if chunk.inline:
-            return (
-                run_block(chunk.requests, self.settings) if chunk.joined else run_chunk(chunk.requests, self.settings)
-            )
+            if chunk.joined:
+                return run_block(chunk.requests, self.settings)
+            # Resolutions one at a time, as they are taken: a chunk of them is never alive at once
+            return (run_request(request, self.settings) for request in chunk.requests)
         assert chunk.future is not None
         try:
             result = chunk.future.result()
