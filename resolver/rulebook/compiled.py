@@ -149,16 +149,18 @@ class Detector(Record):
         return ""
 
     def holding(self, facts: Any) -> str | None:
-        """`evidence(facts)` when `when` holds, else None: one evaluation where `when` then `evidence`
-        would test the alternatives twice (the first that holds decides both)."""
-        for branch in self.branches:
-            test = branch.when
-            if test is None:  # the detector's whole `when` is the test
-                when = self.when
-                return branch.text if when is not None and when(facts) else None
-            if test(facts):
+        """`evidence(facts)` when `when` holds, else None. `when` is tested first: it is one test where
+        the alternatives would be several (an `any` of class conditions is one substring search)."""
+        when = self.when
+        if when is None or not when(facts):
+            return None
+        branches = self.branches
+        if len(branches) == 1:
+            return branches[0].text
+        for branch in branches:
+            if branch.when is None or branch.when(facts):
                 return branch.text
-        return None
+        return ""
 
     def for_channels(self, present: frozenset[str]) -> Detector:
         """This detector with the alternatives that cannot hold on evidence offering `present` left out."""
