@@ -273,6 +273,13 @@ def test_a_plain_line_is_the_same_request_and_a_line_the_same_json_as_before():
         assert repr(made) == repr(Request(ref=text)) and pickle.loads(pickle.dumps(made)) == made
         assert parse_line(text) == Request(ref=text)
     assert [Request(ref=t).is_local() for t in ("/no/such", "./no/such", "~/no/such")] == [True, True, True]
+    from resolver.batch.requests import as_plain, item_key, read_lines, read_refs
+
+    text = "/data/m\n  ./m@v1 \n../m\n~/m\n# c\n\norg/name@v1\n{bad\n" + json.dumps({"ref": "/x", "task": "t"}) + "\n"
+    fast = list(read_refs(text.splitlines(keepends=True)))  # what the batch command reads an input file with
+    assert fast[:4] == ["/data/m", "./m@v1", "../m", "~/m"]  # paths only: no Request made for them
+    assert [repr(as_plain(item)) for item in fast] == [repr(r) for r in read_lines(text.splitlines(keepends=True))]
+    assert [item_key(item) for item in fast] == [r.key() for r in read_lines(text.splitlines())]
     record = {"ref": "/m", "task": "fill-mask", "trace": [{"step": "é", "where": None}], "n": 1.5, "path": Path("/x")}
     assert render(record, "json") == json.dumps(record, separators=(",", ":"), default=str) + "\n"
 

@@ -180,3 +180,33 @@ def read_lines(lines: Iterable[str]) -> Iterator[Request]:
         request = parse_line(line)
         if request is not None:
             yield request
+
+
+# A line starting so can only be a local path (no repo id, JSON object or comment does): its request is
+# `plain_request(line.strip())`, whatever else it holds ("@" included), and it is local.
+PATH_PREFIXES = ("/", "./", "../", "~")
+
+# What read_refs yields: a Request, or a plain local reference as its text (Scheduler and the pool's
+# workers take both; `as_plain` makes the Request when one is needed).
+Item = Request | str
+
+
+def read_refs(lines: Iterable[str]) -> Iterator[Item]:
+    """read_lines, but a line that can only be a local path comes as its text: the batch's parent then
+    makes no Request for it, and sends the pool a list of strings (the parent's share of the work)."""
+    for line in lines:
+        text = line.strip()
+        if text.startswith(PATH_PREFIXES):
+            yield text
+        elif text and not text.startswith("#"):
+            yield parse_line(text)  # type: ignore[misc]  # not blank, not a comment: a Request
+
+
+def as_plain(item: Item) -> Request:
+    """The Request of a read_refs item."""
+    return plain_request(item) if isinstance(item, str) else item
+
+
+def item_key(item: Item) -> tuple[str, str]:
+    """Request.key() of a read_refs item."""
+    return (item, "") if isinstance(item, str) else item.key()

@@ -22,7 +22,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from resolver.batch.requests import Request
+from resolver.batch.requests import Item, Request, as_plain
 from resolver.batch.worker import (
     Block,
     Outcome,
@@ -120,7 +120,7 @@ def freeze(outcome: Outcome) -> Outcome:
     return outcome
 
 
-def run_chunk_frozen(requests: list[Request], settings: Settings) -> list[tuple[Any, ...]]:
+def run_chunk_frozen(requests: list[Item], settings: Settings) -> list[tuple[Any, ...]]:
     """run_chunk for a pool process: errors frozen so that they survive the trip back, and each outcome
     sent as the tuple of its fields (a tuple of strings pickles and unpickles for much less than a
     dataclass instance: the parent's share of a pool's work, which the workers' speed-up depends on)."""
@@ -154,7 +154,7 @@ def thaw(outcome: Outcome) -> Outcome:
 class _Chunk:
     """Consecutive local requests, resolved together: in a pool process (`future`), or here (`inline`)."""
 
-    requests: list[Request] = field(default_factory=list)
+    requests: list[Item] = field(default_factory=list)  # Requests, or plain local references' texts
     joined: bool = False  # one Block for the chunk (line shapes), else one Outcome per request
     future: Future | None = None
     inline: bool = False
@@ -242,17 +242,18 @@ class Scheduler:
 
     # ---------------------------------------------------------- running
 
-    def run(self, requests: Iterable[Request]) -> Iterator[tuple[Request, Outcome]]:
+    def run(self, requests: Iterable[Item]) -> Iterator[tuple[Request, Outcome]]:
         """Every request's outcome, in input order; at most `window` requests are in flight."""
         for entry, result in self._entries(requests, joined=False):
             if isinstance(entry, _Single):
                 yield entry.request, result
             else:
-                yield from zip(entry.requests, result, strict=True)
+                yield from zip(map(as_plain, entry.requests), result, strict=True)
 
-    def run_blocks(self, requests: Iterable[Request]) -> Iterator[Block]:
+    def run_blocks(self, requests: Iterable[Item]) -> Iterator[Block]:
         """Every request's line, in input order, as Blocks of consecutive lines (settings.shape "json"
-        or "csv"): a chunk's lines come back from its worker joined, with their summary counts."""
+        or "csv"): a chunk's lines come back from its worker joined, with their summary counts.
+        `requests` may hold plain local references as their texts (requests.read_refs)."""
         for entry, result in self._entries(requests, joined=True):
             yield block_of([result]) if isinstance(entry, _Single) else result
 
@@ -261,13 +262,13 @@ class Scheduler:
         pending = self._pending
         return pending is not None and len(pending) > 0 and self._ready(pending[0])
 
-    def _entries(self, requests: Iterable[Request], *, joined: bool) -> Iterator[tuple[Any, Any]]:
+    def _entries(self, requests: Iterable[Item], *, joined: bool) -> Iterator[tuple[Any, Any]]:
         pending: deque[_Chunk | _Single] = deque()
         self._pending = pending
         self._in_flight = 0
         chunk: _Chunk | None = None
         for request in requests:
-            if request.error is None and request.is_local():
+            if isinstance(request, str) or (request.error is None and request.is_local()):
                 if chunk is None:
                     chunk = _Chunk(joined=joined)
                 chunk.requests.append(request)
@@ -335,11 +336,11 @@ class Scheduler:
             if chunk.joined:
                 return run_block(chunk.requests, self.settings)
             # Resolutions one at a time, as they are taken: a chunk of them is never alive at once
-            return (run_request(request, self.settings) for request in chunk.requests)
+            return (run_request(as_plain(request), self.settings) for request in chunk.requests)
         assert chunk.future is not None
         try:
             result = chunk.future.result()
         except Exception as error:  # a worker process died (killed, out of memory): say so for each request
-            outcomes = [error_outcome(request, error, self.settings) for request in chunk.requests]
+            outcomes = [error_outcome(as_plain(request), error, self.settings) for request in chunk.requests]
             return block_of(outcomes) if chunk.joined else outcomes
         return result if chunk.joined else [thaw(Outcome(*fields)) for fields in result]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resolver.api import Resolver
-from resolver.batch.requests import Request
+from resolver.batch.requests import Item, Request, as_plain
 from resolver.engine.resolution import Resolution
 from resolver.errors import TaskResolverError
 
@@ -151,9 +151,10 @@ def run_request(request: Request, settings: Settings) -> Outcome:
     return outcome
 
 
-def run_chunk(requests: Sequence[Request], settings: Settings) -> list[Outcome]:
-    """A pool task: a chunk of requests, in order (one task per chunk keeps the pool's overhead small)."""
-    return [run_request(request, settings) for request in requests]
+def run_chunk(requests: Sequence[Item], settings: Settings) -> list[Outcome]:
+    """A pool task: a chunk of requests (or plain references' texts), in order (one task per chunk keeps
+    the pool's overhead small)."""
+    return [run_request(as_plain(request), settings) for request in requests]
 
 
 # What the summary counts of one outcome: (error type, task, library, framework, has a disagreement line).
@@ -197,9 +198,10 @@ def block_of(outcomes: Iterable[Outcome]) -> Block:
     return Block("".join(lines), len(lines), counts, "".join(report))
 
 
-def run_block(requests: Sequence[Request], settings: Settings) -> Block:
-    """A pool task for a line shape: a chunk of requests resolved, in order, as one Block."""
-    return block_of(run_request(request, settings) for request in requests)
+def run_block(requests: Sequence[Item], settings: Settings) -> Block:
+    """A pool task for a line shape: a chunk of requests (or plain references' texts) resolved, in
+    order, as one Block."""
+    return block_of(run_request(as_plain(request), settings) for request in requests)
 
 
 def error_outcome(request: Request, error: BaseException, settings: Settings) -> Outcome:

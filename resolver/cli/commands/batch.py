@@ -13,7 +13,7 @@ from resolver.cli.common import add_rules_option
 
 if TYPE_CHECKING:  # the batch modules are imported when the command runs, not at every CLI start
     from resolver.batch.output import Output, Progress, Summary
-    from resolver.batch.requests import BatchInputError, Request
+    from resolver.batch.requests import BatchInputError, Item, Request
     from resolver.batch.run import Backoff
     from resolver.batch.worker import Block, Outcome, Settings
 
@@ -110,13 +110,14 @@ def _file_lines(name: str) -> Iterator[str]:
         yield from handle
 
 
-def requests_of(args: argparse.Namespace, markers: Iterable[str], backoff: Backoff) -> Iterator[Request]:
-    """Every request, source by source: the input files, then --scan, --cache, --hub-list."""
+def requests_of(args: argparse.Namespace, markers: Iterable[str], backoff: Backoff) -> Iterator[Item]:
+    """Every request, source by source: the input files, then --scan, --cache, --hub-list (an input
+    line that can only be a local path comes as its text: resolver.batch.requests.read_refs)."""
     from resolver.batch import sources
-    from resolver.batch.requests import read_lines
+    from resolver.batch.requests import read_refs
 
     for name in args.inputs:
-        yield from read_lines(_file_lines(name))
+        yield from read_refs(_file_lines(name))
     for folder in args.scan:
         yield from sources.scan_folders(folder, markers)
     if args.cache:
@@ -176,11 +177,12 @@ def run(args: argparse.Namespace) -> int:
         raise _usage(f"cannot write {exc.filename}: {exc.strerror or exc}", "pass a file path you can write") from None
     try:
         if args.engine == "dask":
+            from resolver.batch.requests import as_plain
             from resolver.dask import run_on_dask
 
             markers = _markers(settings)
             stream = run_on_dask(
-                _skipping(requests_of(args, markers, backoff), done, summary),
+                map(as_plain, _skipping(requests_of(args, markers, backoff), done, summary)),
                 settings,
                 scheduler=args.scheduler,
                 workers=args.workers,
@@ -211,15 +213,15 @@ def _markers(settings: Settings) -> frozenset[str]:
     return model_markers(resolver_for(settings.rule_paths).rules.documents)
 
 
-def _skipping(
-    requests: Iterator[Request], done: dict[tuple[str, str], int] | None, summary: Summary
-) -> Iterator[Request]:
+def _skipping(requests: Iterator[Item], done: dict[tuple[str, str], int] | None, summary: Summary) -> Iterator[Item]:
     """--resume: leave out the requests the output file already answers (as many times as it does)."""
+    from resolver.batch.requests import item_key
+
     if not done:
         yield from requests
         return
     for request in requests:
-        key = request.key()
+        key = item_key(request)
         if done.get(key, 0) > 0:
             done[key] -= 1
             summary.skipped += 1
