@@ -11,6 +11,9 @@ from resolver.engine.architectures import lookup_architecture, lookup_patterns
 from resolver.engine.state import Answer, State
 from resolver.rulebook.compiled import CompiledRules, Layout, ValueRef
 
+MAX_ANSWERS = 8192  # table answers remembered per rule set (small, shared, never changed)
+_ARCHITECTURE_MESSAGE = "config.json architecture {} ({})"
+
 
 def _explicit_task(state: State) -> Answer | None:
     if state.task is None:
@@ -30,9 +33,17 @@ def _class_hierarchy(state: State) -> Answer | None:
     if not classes:
         return None
     own = classes[0][0]
+    made = state.rules.answers
+    key = ("class", own)
+    answer = made.get(key)
+    if answer is not None:
+        return answer
     found = state.rules.lookup_tables(own)
     if found:  # the usual case: the tables know the class itself (read before the rest of the chain)
-        return Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
+        answer = Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
+        if len(made) < MAX_ANSWERS:
+            made[key] = answer
+        return answer
     for name, _module in classes[1:]:
         found = state.rules.lookup_tables(name)
         if found:
@@ -109,13 +120,23 @@ def _config_architectures(state: State) -> Answer | None:
         return None
     if isinstance(architectures, str):
         architectures = [architectures]
+    rules = state.rules
+    made = rules.answers
     for name in architectures:
         if not isinstance(name, str):
             continue
-        found = lookup_architecture(state.rules, name, state)
+        answer = made.get(name)
+        if answer is not None:
+            return answer
+        found = rules.lookup_tables(name)
+        if found:  # the tables' answer depends on the name alone: made once per rule set
+            answer = Answer(found[0], _ARCHITECTURE_MESSAGE, found[1], architecture=name, args=(name, found[2]))
+            if len(made) < MAX_ANSWERS:
+                made[name] = answer
+            return answer
+        found = lookup_patterns(rules, name, state)
         if found:
-            message = "config.json architecture {} ({})"
-            return Answer(found[0], message, found[1], architecture=name, args=(name, found[2]))
+            return Answer(found[0], _ARCHITECTURE_MESSAGE, found[1], architecture=name, args=(name, found[2]))
     state.record("config_architectures", "passed", "no rule matches {}", ", ".join(map(str, architectures)))
     return None
 
@@ -213,7 +234,14 @@ def _library_default(state: State) -> Answer | None:
     library = state.rules.libraries.get(state.library or "")
     if library is None:
         return None
-    return Answer(library.default_task, "default task of library {}", library.where, args=(library.name,))
+    made = state.rules.answers
+    key = ("library_default", library.name)
+    answer = made.get(key)
+    if answer is None:
+        answer = Answer(library.default_task, "default task of library {}", library.where, args=(library.name,))
+        if len(made) < MAX_ANSWERS:
+            made[key] = answer
+    return answer
 
 
 STRATEGIES: dict[str, Callable[[State], Answer | None]] = {

@@ -386,6 +386,9 @@ class CompiledRules:
         self.serving: Any = None
         self._plans: dict[frozenset[str], Plan] = {}
         self._tracked: object = None  # the strategy table whose channels `channels` also computes
+        # the engine's answers that depend on these rules alone (a table hit for an architecture name),
+        # made once; not pickled, bounded by the engine
+        self.answers: dict[Any, Any] = {}
 
     @property
     def docs(self) -> list[RuleDoc]:
@@ -406,13 +409,15 @@ class CompiledRules:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update({name: state[name] for name in self.FIELDS})
         self._docs, self._docs_blob, self._plans, self._tracked = None, state["docs_blob"], {}, None
+        self.answers = {}
 
     def __repr__(self) -> str:
         return f"<CompiledRules: {len(self.tasks)} tasks, {len(self.libraries)} libraries, {len(self.layouts)} layouts>"
 
     def forget_plans(self) -> None:
-        """Drop the memoised plans (they are rebuilt on demand)."""
+        """Drop the memoised plans and answers (they are rebuilt on demand)."""
         self._plans.clear()
+        self.answers.clear()
 
     def condition_specs(self) -> list[Any]:
         """The `when` of every detector and layout: what plans prune (resolver.needs)."""
