@@ -12,6 +12,8 @@ On N model folders made for the run (config.json of a few architectures, a weigh
   way users run it), its start-up (a one-folder batch with the same --workers: two workers' start-up
   includes forking the pool) reported and subtracted for the per-folder cost;
 - `task-resolver batch --scan DIR` of the same folders, --workers 1|2 (the parent walks the tree);
+- the ceiling for two workers at that moment: the line-making work of the loop split over two forked
+  processes against one (on a shared VM, others' load can take the second core: then no batch scales);
 - peak RSS of the batch process at N and at N/10 (streaming: it should not grow with N);
 - Dask: a LocalCluster of 1 and 2 worker processes on the loopback: start-up, the first partition
   (each worker's Resolver), per-folder cost, each worker's peak RSS.
@@ -91,6 +93,34 @@ def in_process_lines(folders: list[str], out: Path) -> float:
     return time.perf_counter() - start
 
 
+def _lines_loop(folders: list[str]) -> float:
+    from resolver.batch.worker import render, resolver_for
+
+    resolver = resolver_for(())
+    start = time.perf_counter()
+    for folder in folders:
+        data = resolver.resolve(folder).to_dict()
+        del data["ref"]
+        render({"ref": folder, **data}, "json")
+    return time.perf_counter() - start
+
+
+def two_processes(folders: list[str]) -> float:
+    """The same work as the line-writing loop (no file) split over two forked processes, wall time: what
+    this machine allows two workers at that moment (a shared VM's other load takes the second core)."""
+    import multiprocessing
+
+    from resolver.batch.worker import resolver_for
+
+    resolver_for(())  # compiled before the fork, as the batch's pool does
+    half = len(folders) // 2
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(len, [[], []])  # both processes started
+        start = time.perf_counter()
+        pool.map(_lines_loop, [folders[:half], folders[half:]])
+        return time.perf_counter() - start
+
+
 def many(folders: list[str]) -> float:
     import resolver
 
@@ -168,7 +198,14 @@ def main() -> None:
         out = root / "out.jsonl"
         lines = root / "lines.jsonl"
         floor(folders)  # warm the OS file cache
-        timings: dict[str, list[float]] = {"floor": [], "in_process": [], "in_process_lines": [], "resolve_many_1": []}
+        timings: dict[str, list[float]] = {
+            "floor": [],
+            "in_process": [],
+            "in_process_lines": [],
+            "resolve_many_1": [],
+            "lines_1_process": [],
+            "lines_2_processes": [],
+        }
         cli: dict[str, list[Any]] = {"start": [], "start_2": [], "w1": [], "w2": [], "small": [], "s1": [], "s2": []}
         loads = []
         for _ in range(args.runs):  # interleaved: every variant sees the same machine load
@@ -177,6 +214,8 @@ def main() -> None:
             timings["in_process"].append(in_process(folders))
             timings["in_process_lines"].append(in_process_lines(folders, lines))
             timings["resolve_many_1"].append(many(folders))
+            timings["lines_1_process"].append(_lines_loop(folders))
+            timings["lines_2_processes"].append(two_processes(folders))
             cli["start"].append(batch_cli(one, out, 1))
             cli["start_2"].append(batch_cli(one, out, 2))
             cli["w1"].append(batch_cli(refs, out, 1))
@@ -209,6 +248,10 @@ def main() -> None:
             "batch --workers 1 / in_process writing the same lines": ("batch_cli_1", "in_process_lines"),
             "batch --workers 1 / floor": ("batch_cli_1", "floor"),
             "batch speed-up 2 workers vs 1": ("batch_cli_1", "batch_cli_2"),
+            "the machine: the same lines' work in 2 processes vs 1 (the ceiling)": (
+                "lines_1_process",
+                "lines_2_processes",
+            ),
             "batch --scan speed-up 2 workers vs 1": ("batch_scan_1", "batch_scan_2"),
         }
         ratios = {label: run_ratios(*pair) for label, pair in pairs.items()}
