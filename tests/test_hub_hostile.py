@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import random
+import re
 import shutil
 import threading
 import time
@@ -138,7 +139,9 @@ def test_a_hostile_hub_is_given_up_on_at_the_deadline(
     assert SMALL <= took < SMALL + 0.5, took
     assert isinstance(error, HubUnavailable) and error.exit_code == 2
     text = str(error)
-    assert f"gave up on {what}" in text and f"after {SMALL:.1f} s" in text, text
+    assert f"gave up on {what}" in text, text
+    said = re.search(r" after (\d+\.\d) s ", text)  # the time it took, as measured: a loaded machine adds a tick
+    assert said is not None and SMALL <= float(said.group(1)) < SMALL + 0.5, text
     assert "--timeout SECONDS" in text and TIMEOUT_ENV in text and "--offline" in text and "--task" in text
     assert "not in the local cache" in text
     assert workers_end(), "an abandoned worker kept running"
@@ -167,7 +170,11 @@ def test_the_cache_answers_past_the_deadline(hub: HubServer, rules: Any) -> None
     assert time.monotonic() - start < SMALL + 0.5
     assert evidence.source == "cache" and evidence.documents == online.documents
     note = evidence.notes[0]
-    assert note.startswith("offline cache: gave up on the model info of org/pipeline") and "--offline" in note
+    # the deadline strikes inside the model-info request, or (on a loaded machine) between its attempts
+    assert note.startswith(
+        ("offline cache: gave up on the model info of org/pipeline", "offline cache: the Hub at ")
+    ), note
+    assert "org/pipeline" in note and "--offline" in note
     assert Resolver().resolve_evidence(evidence).task == "text-to-image"
 
 
