@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from resolver.conditions.language import Facts
 from resolver.engine.detect import normalize_library, select_loader
@@ -22,6 +21,10 @@ from resolver.rulebook.documents import gather
 from resolver.rulebook.packs import RULES_ENV, env_rule_paths, installed_rule_paths
 from resolver.rulebook.schema import load_and_validate, stamped_files
 from resolver.support.files import safe_exists
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
 

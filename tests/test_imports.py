@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from conftest import ROOT
 
 HEAVY = ["torch", "transformers", "jsonschema", "huggingface_hub", "diffusers", "sentence_transformers", "timm"]
@@ -107,13 +106,7 @@ def test_a_plain_cli_resolve_needs_no_dataclasses(tmp_path):
     assert not {"dataclasses", "inspect"} & added, sorted({"dataclasses", "inspect"} & added)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="typing is still imported at run time by the resolve path's modules (rulebook/memo.py's Generic base, "
-    "`from typing import Any` in compiled.py, needs.py, language.py, state.py, strategies.py, detect.py, "
-    "evidence/folder.py, documents.py, gguf.py, objects.py, support/files.py, rulebook/cache.py, packs.py, "
-    "schema.py, api.py)",
-)
 def test_a_plain_cli_resolve_needs_no_typing(tmp_path):
+    """typing costs a cold start ~4 ms: the resolve path's modules import it only for type checkers."""
     added = cli_resolve_modules(tmp_path)
     assert "typing" not in added

@@ -10,7 +10,10 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 Predicate = Callable[["Facts"], bool]
 _MISSING = object()

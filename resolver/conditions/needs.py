@@ -17,9 +17,12 @@ channels a resolution computes are those `channels_in` finds in the rules' condi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from resolver.conditions.language import CONFIG_FILE
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 Needs = tuple[frozenset[str], ...]
 NOTHING: Needs = ()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from resolver.conditions.language import Facts
 from resolver.engine.resolution import TraceRecord
 from resolver.errors import UnknownLibraryError
 from resolver.rulebook.compiled import CompiledRules, LoaderRule, library_key
 
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
     from resolver.engine.state import State
 

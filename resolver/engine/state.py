@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from resolver.conditions.language import CONFIG_FILE, Facts
 from resolver.engine.detect import detect_library
 from resolver.engine.resolution import TraceRecord
 
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from typing import Any
+
     from resolver.conditions.needs import Needs
     from resolver.evidence.model import Evidence
     from resolver.rulebook.compiled import CompiledRules

@@ -12,7 +12,6 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from resolver.errors import EvidenceError
 from resolver.evidence.documents import check_document
@@ -20,6 +19,10 @@ from resolver.evidence.gguf import GGUF_DOCUMENT, folder_document
 from resolver.evidence.model import Evidence
 from resolver.support.files import FileTooLarge, NotARegularFile, is_regular_file, read_regular_file, safe_exists
 from resolver.support.frozen import new_frozen
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_FILES = 50_000  # a listing stops here (a note says so); the documents the rules read are read by name
 MAX_DOCUMENT_BYTES = 64 << 20  # a JSON document the rules read: configs are kilobytes; 64 MiB is generous

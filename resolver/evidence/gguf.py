@@ -22,10 +22,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, Any
 
 from resolver.errors import EvidenceError
 from resolver.support.files import NotARegularFile, open_regular_file
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 GGUF_DOCUMENT = "gguf:header.json"  # the facts of a folder's GGUF files, as a document (no real file is so named)
 MAGIC = b"GGUF"

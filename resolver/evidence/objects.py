@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from resolver.evidence.model import Evidence
 from resolver.support.frozen import new_frozen
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def class_chain(cls: type) -> tuple[tuple[str, str], ...]:

@@ -6,15 +6,16 @@ import os
 import pickle
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from resolver.errors import Finding, RuleError
 from resolver.support.about import __version__
 from resolver.support.files import MAX_RULE_FILE_BYTES, FileTooLarge, NotARegularFile, read_regular_file
 from resolver.support.paths import cache_dir, schema_dir
 
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
     from hashlib import sha256
+    from typing import Any
 
     from resolver.rulebook.compiled import CompiledRules
 else:  # the same SHA-256 without hashlib, whose import loads OpenSSL (~5 ms of a cold start)

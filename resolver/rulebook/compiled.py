@@ -8,12 +8,15 @@ new `detect` entries and layouts from a later pack are tried before the earlier 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
 
 from resolver.conditions.language import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
 from resolver.conditions.needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
 from resolver.rulebook.documents import RuleDoc
 from resolver.support.frozen import Record
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 _UNSET: Any = object()
 
@@ -316,6 +319,18 @@ def layout_fingerprint() -> str:
     records = (Case, Pattern, LoaderRule, TaskDef, LibraryDef, Branch, Detector, Lookup, ValueRef, Layout, AutoClass)
     shapes = [f"{cls.__name__}:{','.join(cls._fields)}" for cls in records]
     shapes.append(f"ChannelIndex:{','.join(ChannelIndex.__slots__)}")
+    from resolver.rulebook import serving  # its index is pickled with the rules (rules.serving)
+
+    served = (
+        serving.Serving,
+        serving.Branch,
+        serving.ServingCase,
+        serving.TaskServing,
+        serving.ModeRule,
+        serving.Applies,
+    )
+    shapes += [f"serving.{cls.__name__}:{','.join(cls._fields)}" for cls in served]
+    shapes.append("serving.ServingIndex:" + ",".join(sorted(vars(serving.ServingIndex()))))
     return ";".join([*shapes, "CompiledRules:" + ",".join(CompiledRules.FIELDS)])
 
 

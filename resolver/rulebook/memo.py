@@ -7,13 +7,25 @@ set (CompiledRules), never on the resolve path of callers who do not ask for it.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
 
-Index = TypeVar("Index")
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Generic, TypeVar
+
+    Index = TypeVar("Index")
+
+    class _Generic(Generic[Index]):
+        pass
+else:  # at run time a plain base whose subscript is itself: no typing.Generic machinery
+    Index = object
+
+    class _Generic:
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
 
 
-class IndexPerRules(Generic[Index]):
+class IndexPerRules(_Generic[Index]):
     """`build(rules.docs)` once per rule set, remembered by a weak reference (dropped with the rule set)."""
 
     def __init__(self, build: Callable[[Any], Index]) -> None:

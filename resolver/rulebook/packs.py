@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from resolver.errors import RuleError
 from resolver.support.files import read_regular_text
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 RULES_ENV = "TASK_RESOLVER_RULES"
 
@@ -79,7 +81,9 @@ def load_entry_point(value: str) -> Any:
     """The object an entry point names: `package.module:attr.sub` (extras in brackets ignored)."""
     value = value.split("[", 1)[0].strip()
     module_name, _, attrs = value.partition(":")
-    target = importlib.import_module(module_name.strip())
+    name = module_name.strip()
+    __import__(name)  # importlib.import_module without importing importlib (a regular install's start-up)
+    target = sys.modules[name]
     for attr in filter(None, attrs.strip().split(".")):
         target = getattr(target, attr)
     return target

@@ -6,11 +6,14 @@ import json
 import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from resolver.errors import Finding
 from resolver.rulebook.documents import RuleDoc, parse
 from resolver.support.paths import schema_dir
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def schema_findings(doc: RuleDoc) -> list[Finding]:

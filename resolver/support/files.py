@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 MAX_RULE_FILE_BYTES = 16 << 20  # a rule file larger than this is refused (the largest shipped one is ~100 KiB)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from resolver.errors import EvidenceError
@@ -289,7 +288,7 @@ class _Gather:
             evidence = from_folder(snapshot, self.needed, subfolder=self.subfolder)
             partial = "the snapshot's files only (no Hub metadata was cached)"
             notes = (*self.problems, f"{note}: {partial}")
-            return replace(evidence, source="cache", ref=self.repo_id, revision=sha, notes=notes)
+            return evidence.replace(source="cache", ref=self.repo_id, revision=sha, notes=notes)
         ignored = f"; {'; '.join(self.problems)}" if self.problems else ""
         retry = {"retry_after": error.retry_after} if isinstance(error, RateLimited) else {}
         raise type(error)(
