@@ -284,6 +284,39 @@ def test_a_plain_line_is_the_same_request_and_a_line_the_same_json_as_before():
     assert render(record, "json") == json.dumps(record, separators=(",", ":"), default=str) + "\n"
 
 
+# ------------------------------------------------------------------ input that trickles in
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_lines_are_written_while_the_input_is_still_coming(tmp_path, workers):
+    """A slow producer piped into `batch -` sees finished lines before its input ends, not when a chunk fills."""
+    folder = write(tmp_path / "m", {"config.json": BERT})
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "resolver", "batch", "-", "-o", str(out), "--workers", workers, "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.PIPE, text=True)
+    sent = 0
+    try:
+        assert process.stdin is not None
+        process.stdin.write(f"{folder}\n" * 40)
+        process.stdin.flush()
+        sent, deadline = 40, time.monotonic() + 60
+        while time.monotonic() < deadline and (not out.exists() or len(out.read_text().splitlines()) < 32):
+            time.sleep(0.2)  # then a line now and then, as a slow producer sends them
+            process.stdin.write(f"{folder}\n")
+            process.stdin.flush()
+            sent += 1
+        assert process.poll() is None, "the input is still open"
+        assert len(out.read_text().splitlines()) >= 32
+        # written as the input came: before the next chunk (32 + 64 references) filled up
+        assert sent < 96, sent
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        process.wait(timeout=60)
+    assert process.returncode == 0 and len(out.read_text().splitlines()) == sent
+
+
 # ------------------------------------------------------------------ --resume after a kill
 
 

@@ -38,6 +38,7 @@ from resolver.batch.worker import (
 
 FIRST_CHUNK = 32  # local requests in a run's first pool task; each next one twice as many, up to MAX_CHUNK
 MAX_CHUNK = 256
+MAX_CHUNK_WAIT = 0.1  # seconds a chunk may wait for more input lines before it is sent as it is
 RATE_LIMIT_ATTEMPTS = 4  # tries per Hub request while the Hub keeps answering 429
 MAX_BACKOFF = 60.0  # seconds, when a 429 names no Retry-After
 
@@ -158,6 +159,7 @@ class _Chunk:
     joined: bool = False  # one Block for the chunk (line shapes), else one Outcome per request
     future: Future | None = None
     inline: bool = False
+    opened: float = field(default_factory=time.monotonic)  # when its first request came
 
 
 @dataclass
@@ -272,8 +274,13 @@ class Scheduler:
                 if chunk is None:
                     chunk = _Chunk(joined=joined)
                 chunk.requests.append(request)
-                if len(chunk.requests) < self.chunksize:
-                    continue  # a chunk fills before anything else is looked at: no per-request work here
+                if len(chunk.requests) < self.chunksize and time.monotonic() - chunk.opened < MAX_CHUNK_WAIT:
+                    # the chunk fills; meanwhile finished lines are still written, so input that trickles
+                    # in (a pipe from a slow producer) sees its output as before, and a chunk left open
+                    # longer than MAX_CHUNK_WAIT goes to the pool as it is
+                    while pending and self._ready(pending[0]):
+                        yield self._take()
+                    continue
                 self._close(chunk)
                 chunk = None
             else:
