@@ -145,6 +145,35 @@ def test_a_config_nested_100000_levels_deep_is_an_evidence_error(tmp_path, capsy
     assert code == 2 and "nested too deeply" in err
 
 
+def test_an_integer_too_long_for_python_is_an_evidence_error_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "config.json").write_text('{"vocab_size": ' + "9" * 5000 + "}")
+    assert main(["resolve", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "config.json: not usable JSON" in err and "4300 digits" in err and "Traceback" not in err
+
+
+def test_a_pipelines_unusable_model_index_json_is_passed_over_by_its_component(tmp_path):
+    (tmp_path / "model_index.json").write_text('{"_class_name": ' + "1" * 5000 + "}")
+    unet = tmp_path / "unet"
+    unet.mkdir()
+    (unet / "config.json").write_text(
+        json.dumps({"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.30.0"})
+    )
+    resolution = resolver.Resolver(use_env=False).resolve(str(unet))
+    assert resolution.library == "diffusers"
+    assert any("ignored" in step.message and "model_index.json" in step.message for step in resolution.trace)
+
+
+def test_evidence_built_by_hand_with_a_set_of_files_resolves():
+    evidence = resolver.Evidence(
+        source="evidence",
+        files={"config.json", "model.safetensors"},
+        documents={"config.json": {"architectures": ["BertForMaskedLM"]}},
+    )
+    resolution = resolver.Resolver(use_env=False).resolve(evidence)
+    assert (resolution.task, resolution.framework) == ("fill-mask", "pt")
+
+
 @pytest.mark.parametrize(("text", "kind"), [("[1, 2]", "a list"), ("null", "null"), ('"bert"', "a string")])
 def test_a_config_that_is_not_an_object_is_an_evidence_error(tmp_path, capsys, text, kind):
     folder = model(tmp_path, text)

@@ -242,10 +242,11 @@ class ChannelIndex:
         if files:
             # the channels of a file list, memoised per list: folders of one catalogue share a handful
             # of layouts (bounded, so an endless variety of lists only costs the lookup)
-            of_files = self.by_files.get(files)
+            # (a frozenset as the readers give; Evidence built by hand may hold a set, which cannot be a key)
+            of_files = self.by_files.get(files) if type(files) is frozenset else None
             if of_files is None:
                 of_files = self._file_channels(files)
-                if len(self.by_files) < MAX_FILE_LISTS and len(files) <= 256:
+                if type(files) is frozenset and len(self.by_files) < MAX_FILE_LISTS and len(files) <= 256:
                     self.by_files[files] = of_files
             found = list(of_files)
         else:

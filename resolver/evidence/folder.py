@@ -147,6 +147,11 @@ def _parse_json_document(data: bytes, shown_as: str) -> Any:
             f"{shown_as} is nested too deeply to be a model's JSON document",
             hint="check the file, or pass the task explicitly with --task",
         ) from None
+    except ValueError as exc:  # a number json refuses to convert (an integer of over 4,300 digits)
+        raise EvidenceError(
+            f"{shown_as}: not usable JSON: {exc}",
+            hint="check the file, or pass the task explicitly with --task",
+        ) from None
 
 
 _ABSENT: Any = object()
