@@ -81,6 +81,61 @@ METHOD = """\
 PERFORMANCE_NOTES = """\
 ## Performance work and what is left
 
+### Issue #12, third pass: the engine, the folder reader, the CLI, the batch parent
+
+Before = 4a8b4ff, after = the tree these tables come from. Wall-clock figures on this shared 2-core
+VM moved by 2x within minutes (load 1-8 while the work was done), so each change was also checked
+by **instruction counts** (valgrind's cachegrind, user space only, `PYTHONHASHSEED=0`, a warm
+compiled-rules cache; per item = (a run of 2 passes - a run of 0 passes) / 2 / items, over the
+bench's five configs as 200 folders and 200 transformers classes): deterministic, but blind to
+system calls, so they compare Python work, not wall time.
+
+| instructions per item | before | after | change |
+|---|---|---|---|
+| engine, folder evidence: `resolve_evidence` | 161k | 115k (127k with the answers memo emptied before each) | -29% |
+| engine, class evidence: `infer_task` | 40.0k | 20.9k (27.5k memo emptied) | -48% |
+| engine, class evidence: whole Resolution | 143k | 139k | -3% |
+| reading a folder: `from_folder` | 114k | 73k | -36% |
+| floor: `os.listdir` + `json.load` (for scale) | 69k | 69k | - |
+
+System calls per folder (strace): the floor 14; `Resolver.evidence` 12 before, 10 after.
+
+What changed:
+- **Plans skip more of what cannot hold.** A `nokey:` channel (a config key absent or null) is what
+  `not: {config_has: K}` needs, so the three model-type layouts (configs *without* architectures)
+  no longer run on the configs that list them; `explicit_task` runs only when a task is given, and
+  `auto_map` only when config.json has one. `tests/test_needs.py` still runs every example and
+  real-world case with and without the skipping and requires identical answers.
+- **Answers that depend on the rules alone are made once**: a table hit for an architecture or
+  class name and a library's default task (`CompiledRules.answers`, bounded, not pickled). Folders
+  of a catalogue share a few hundred architectures, so this is the common case there; on the
+  bench's repeated passes over the same 1570 classes it flatters `infer_task(cls)`: a first pass
+  costs about 1.3x a repeated one (the instruction counts above), so the 4.6x against optimum is
+  about 3.5x on a first pass.
+- `infer_task` does not run strategies that can only give another default once it holds one
+  (library detection was most of a base class's cost). File-list channels are memoised per list;
+  one-field config conditions read the key directly; Facts and Answer are plain slotted classes.
+- **The folder reader** lists without a stat first (a failed listing alone looks at the path), looks
+  for the parent's `model_index.json` with one `access`, reads a file in one `read`, and parses
+  through json's C scanner when `json.loads` would give the same value.
+- **Start-up**: Resolution, Evidence and RuleDoc are `support.frozen.Frozen` records (no
+  `dataclasses` import; `dataclasses.fields`/`replace`/`asdict` still work on them), no module on
+  the resolve path imports `typing` at run time, and a plain `resolve REF [options]` is read without
+  argparse (`cli/quick.py`; anything it cannot read whole goes to argparse, so messages are as
+  before). `tests/test_imports.py` pins the modules a CLI resolve loads.
+- **`batch`**: pool workers send each chunk back as one joined block with its counts (the parent
+  does one write per chunk: its CPU per folder fell from ~45 to ~8 µs), chunks grow from 32 to 256,
+  and plain local paths cross to the pool as text (docs/batch.md).
+
+Still short of the issue's targets: per folder 2.0x the floor (1.5x asked; the engine is now ~55%
+of a resolution, the reader ~45%: the remaining engine work is spread over library and framework
+detection, the serving answer and building the Resolution, each 10-20k instructions);
+`infer_task(cls)` 4.6x optimum (5x asked); the cold CLI of a regular install 4.5x `python -c pass`
+(pathlib with re, enum and urllib.parse through `support/paths.py`, json and pickle: ~15 ms of its
+~80 ms over the floor); batch with 2 workers 1.46x one worker in the bench run, whose own ceiling
+(the same work in two forked processes) was 1.7x at that moment; 1.85-2.1x when the machine was quiet.
+
+
 ### Start-up (issue #12): the cold CLI and the first run
 
 Before = the tree at 16ea4db, after = 08c7d1a (plus the bench changes); one fresh process each,
@@ -133,8 +188,8 @@ What changed:
   CLI builds the parser of the invoked command only (one command module imported, not six), with
   a help formatter that measures the terminal without importing shutil.
 
-What is left for the cold CLI (each measured as the import's cost over `python -c pass`, quiet
-machine): `dataclasses` (+17 ms, with `inspect`, `ast`, `dis`, `tokenize`) is still imported by
+What was left for the cold CLI after the second pass (done in the third, above; each measured as the
+import's cost over `python -c pass`, quiet machine): `dataclasses` (+17 ms, with `inspect`, `ast`, `dis`, `tokenize`) is still imported by
 `engine/resolution.py`, `engine/state.py`, `conditions/language.py`, `evidence/model.py` and
 `rulebook/documents.py`: their records as `support.frozen.Record`s (and `Resolution.trace`'s
 `NamedTuple`s as plain tuples or Records, since `typing` costs ~4 ms) would bring the editable,
@@ -191,8 +246,8 @@ class and module names of the MRO for the class conditions (~1 µs), the 7 class
 detectors in rule order (~1.5 µs; each is a substring search of the module names, and transformers,
 the usual answer, comes last), 3 framework detectors (~0.8 µs), the two diffusers layouts that
 recognise pipeline and component classes (~0.4 µs), evidence gathering (~1 µs), the strategies and
-the loader (~1.5 µs), the Resolution itself (~0.5 µs). A memo per class would
-only flatter repeated passes over the same inputs, so there is none. Further steps, not taken:
+the loader (~1.5 µs), the Resolution itself (~0.5 µs). (Written before the
+third pass: table answers are now shared per rule set, see above.) Further steps, not taken:
 fusing consecutive class-module detectors into one regex over the module names, and detecting
 frameworks and the loader on first access.
 """
