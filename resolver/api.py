@@ -176,12 +176,10 @@ class Resolver:
         if isinstance(ref, dict):
             return Evidence.from_dict(ref)
         if isinstance(ref, (str, os.PathLike)):
-            evidence = self._local_evidence(ref, subfolder, skip_broken)
-            if evidence is not None:
-                return evidence
-            return self._repo_evidence(
+            return self._path_evidence(
                 ref,
                 subfolder,
+                skip_broken,
                 revision=revision,
                 token=token,
                 offline=offline,
@@ -192,6 +190,18 @@ class Resolver:
         if ref is None:
             raise EvidenceError("nothing to resolve: the reference is None")
         return from_object(ref)
+
+    def _evidence_of(self, ref: Any, subfolder: str | None, skip_broken: bool, **hub_options: Any) -> Evidence:
+        return self.evidence(ref, subfolder=subfolder, skip_broken=skip_broken, **hub_options)
+
+    def _path_evidence(
+        self, ref: str | os.PathLike, subfolder: str | None, skip_broken: bool, **hub_options: Any
+    ) -> Evidence:
+        """A folder's evidence when the path names one, else the Hub repo's it names."""
+        evidence = self._local_evidence(ref, subfolder, skip_broken)
+        if evidence is not None:
+            return evidence
+        return self._repo_evidence(ref, subfolder, **hub_options)
 
     def _local_evidence(self, ref: str | os.PathLike, subfolder: str | None, skip_broken: bool) -> Evidence | None:
         """The evidence of the folder a path names; None when nothing is there (it may be a Hub repo id)."""
@@ -256,31 +266,19 @@ class Resolver:
             return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
         skip_broken = canonical is not None  # a given task answers past a broken document, as --task's hint says
         try:
-            if type(ref) is str:  # a folder or a repo id: Resolver.evidence's dispatch for them, without its options
-                evidence = self._local_evidence(ref, subfolder, skip_broken)
-                if evidence is None:
-                    evidence = self._repo_evidence(
-                        ref,
-                        subfolder,
-                        revision=revision,
-                        token=token,
-                        offline=offline,
-                        cache_dir=cache_dir,
-                        timeout=timeout,
-                        verbose=verbose,
-                    )
-            else:
-                evidence = self.evidence(
-                    ref,
-                    subfolder=subfolder,
-                    revision=revision,
-                    token=token,
-                    offline=offline,
-                    cache_dir=cache_dir,
-                    timeout=timeout,
-                    verbose=verbose,
-                    skip_broken=skip_broken,
-                )
+            # a str (a folder or a repo id) skips Resolver.evidence's type dispatch
+            gather = self._path_evidence if type(ref) is str else self._evidence_of
+            evidence = gather(
+                ref,
+                subfolder,
+                skip_broken,
+                revision=revision,
+                token=token,
+                offline=offline,
+                cache_dir=cache_dir,
+                timeout=timeout,
+                verbose=verbose,
+            )
         except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
             if canonical is None:
                 raise

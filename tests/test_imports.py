@@ -60,7 +60,8 @@ def test_import_resolver_needs_no_dataclasses_typing_or_hashing():
     assert not heavy & added, sorted(heavy & added)
 
 
-def test_the_cli_builds_only_the_invoked_command(tmp_path):
+def cli_resolve_modules(tmp_path) -> set[str]:
+    """The modules a plain `task-resolver resolve <folder>` imports (warm rules cache)."""
     env = {**os.environ, "TASK_RESOLVER_CACHE": str(tmp_path)}
     folder = str(ROOT / "examples" / "distilbert-sst2")
     code = (
@@ -68,7 +69,11 @@ def test_the_cli_builds_only_the_invoked_command(tmp_path):
         f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['resolve', {folder!r}])\n"
     )
     modules_added(code, env)  # the first run writes the rules cache
-    added = modules_added(code, env)
+    return modules_added(code, env)
+
+
+def test_the_cli_builds_only_the_invoked_command(tmp_path):
+    added = cli_resolve_modules(tmp_path)
     commands = {m for m in added if m.startswith("resolver.cli.commands.")}
     assert commands == {"resolver.cli.commands.resolve"}
     assert not {"yaml", "jsonschema", "resolver.validation"} & added
@@ -80,18 +85,6 @@ def test_help_still_lists_every_command():
     text = build_parser().format_help()
     assert all(name in text for name in COMMANDS)
     assert build_parser(["resolve", "x"]).parse_args(["resolve", "x"]).ref == "x"
-
-
-def cli_resolve_modules(tmp_path) -> set[str]:
-    """The modules a plain `task-resolver resolve <folder>` imports (warm rules cache)."""
-    env = {**os.environ, "TASK_RESOLVER_CACHE": str(tmp_path)}
-    folder = str(ROOT / "examples" / "distilbert-sst2")
-    code = (
-        "import contextlib, io\nfrom resolver.cli.main import main\n"
-        f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['resolve', {folder!r}])\n"
-    )
-    modules_added(code, env)  # the first run writes the rules cache
-    return modules_added(code, env)
 
 
 def test_a_plain_cli_resolve_needs_no_argparse(tmp_path):

@@ -157,13 +157,7 @@ class Detector(Record):
         when = self.when
         if when is None or not when(facts):
             return None
-        branches = self.branches
-        if len(branches) == 1:
-            return branches[0].text
-        for branch in branches:
-            if branch.when is None or branch.when(facts):
-                return branch.text
-        return ""
+        return self.evidence(facts)
 
     def for_channels(self, present: frozenset[str]) -> Detector:
         """This detector with the alternatives that cannot hold on evidence offering `present` left out."""
