@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from resolver.conditions.language import Facts
@@ -24,6 +23,7 @@ from resolver.support.files import safe_exists
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process

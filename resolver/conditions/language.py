@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping, Sequence
+from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from typing import Any
 
-Predicate = Callable[["Facts"], bool]
+    Predicate = Callable[["Facts"], bool]
+
 _MISSING = object()
 CONFIG_FILE = "config.json"
 

@@ -16,12 +16,13 @@ channels a resolution computes are those `channels_in` finds in the rules' condi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
 
 from resolver.conditions.language import CONFIG_FILE
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 Needs = tuple[frozenset[str], ...]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from _collections_abc import Sequence  # what collections.abc re-exports, without importing all of collections
 
 from resolver.rulebook.serving import Serving
 from resolver.support.frozen import Frozen
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path imports neither typing nor dataclasses
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any, ClassVar, NamedTuple, overload
 else:
     from resolver.support.frozen import NamedTuple

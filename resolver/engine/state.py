@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
 
 from resolver.conditions.language import CONFIG_FILE, Facts
 from resolver.engine.detect import detect_library
@@ -10,6 +10,7 @@ from resolver.engine.resolution import TraceRecord
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from resolver.conditions.needs import Needs

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from resolver.conditions.language import CONFIG_FILE, Facts, lookup
 from resolver.conditions.needs import CLASSES, HUB, NOTHING, TASK, Needs, doc_channel, key_channel
 from resolver.engine.architectures import lookup_architecture, lookup_patterns
@@ -12,6 +10,7 @@ from resolver.rulebook.compiled import CompiledRules, Layout, ValueRef
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 MAX_ANSWERS = 8192  # table answers remembered per rule set (small, shared, never changed)

@@ -7,12 +7,11 @@ note in the trace, so a rule never reads a value it cannot use and the user sees
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from resolver.errors import EvidenceError
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 # Documents that are one JSON object by definition (modules.json, by contrast, is a list).

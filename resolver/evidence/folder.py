@@ -10,7 +10,6 @@ import codecs
 import json
 import os
 import stat
-from collections.abc import Iterable
 from pathlib import Path
 
 from resolver.errors import EvidenceError
@@ -22,6 +21,7 @@ from resolver.support.frozen import new_frozen
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 MAX_FILES = 50_000  # a listing stops here (a note says so); the documents the rules read are read by name

@@ -20,7 +20,7 @@ The resolve path imports only the standard library here (not llama.cpp's gguf pa
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping
+from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
 from pathlib import Path
 
 from resolver.errors import EvidenceError
@@ -28,6 +28,7 @@ from resolver.support.files import NotARegularFile, open_regular_file
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import IO, Any
 
 GGUF_DOCUMENT = "gguf:header.json"  # the facts of a folder's GGUF files, as a document (no real file is so named)

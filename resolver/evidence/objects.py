@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from _collections_abc import Mapping, Sequence  # what collections.abc re-exports, without importing all of collections
 
 from resolver.evidence.model import Evidence
 from resolver.support.frozen import new_frozen
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from resolver.errors import Finding, RuleError
@@ -14,6 +13,7 @@ from resolver.support.paths import cache_dir, schema_dir
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
     from hashlib import sha256
     from typing import Any
 

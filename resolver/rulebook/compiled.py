@@ -7,16 +7,17 @@ new `detect` entries and layouts from a later pack are tried before the earlier 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-
-from resolver.conditions.language import Predicate, any_of, compile_condition, describe, documents_read_by, lookup
+from resolver.conditions.language import any_of, compile_condition, describe, documents_read_by, lookup
 from resolver.conditions.needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
 from resolver.rulebook.documents import RuleDoc
 from resolver.support.frozen import Record
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any, ClassVar
+
+    from resolver.conditions.language import Predicate
 
 _UNSET: Any = object()
 

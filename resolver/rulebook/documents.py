@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from resolver.errors import Finding, RuleError
@@ -12,6 +11,7 @@ from resolver.support.paths import shipped_rules_dir
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path imports neither typing nor dataclasses
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from resolver.rulebook.yaml_source import Positions  # PyYAML is imported on a cache miss only

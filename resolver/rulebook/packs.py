@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from resolver.errors import RuleError
@@ -12,6 +11,7 @@ from resolver.support.files import read_regular_text
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 RULES_ENV = "TASK_RESOLVER_RULES"

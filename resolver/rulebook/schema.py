@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from resolver.errors import Finding
@@ -13,6 +12,7 @@ from resolver.support.paths import schema_dir
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
     from typing import Any
 
 

@@ -14,16 +14,19 @@ tried before the earlier packs'; its `applies` replaces the earlier one; its `va
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
 
-from resolver.conditions.language import Facts, Predicate, compile_condition, describe
+from resolver.conditions.language import Facts, compile_condition, describe
 from resolver.rulebook.documents import RuleDoc
 from resolver.rulebook.memo import IndexPerRules
 from resolver.support.frozen import Record
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path needs no typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, ClassVar, NamedTuple
+
+    from resolver.conditions.language import Predicate
 else:
     from resolver.support.frozen import NamedTuple
 
