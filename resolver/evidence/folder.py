@@ -7,10 +7,8 @@ capped in size and depth, and a subfolder must stay inside the model folder.
 from __future__ import annotations
 
 import codecs
-import json
 import os
 import stat
-from pathlib import Path
 
 from resolver.errors import EvidenceError
 from resolver.evidence.documents import check_document
@@ -22,6 +20,7 @@ from resolver.support.frozen import new_frozen
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from pathlib import Path
     from typing import Any
 
 MAX_FILES = 50_000  # a listing stops here (a note says so); the documents the rules read are read by name
@@ -117,8 +116,31 @@ def read_json_document(path: str | os.PathLike, shown_as: str) -> Any:
     return _parse_json_document(data, shown_as)
 
 
-_DECODER = json.JSONDecoder()  # json.loads' own decoder settings
-_scan_json = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner under json.loads, unwrapped
+class _JSONSettings:
+    """json.loads' default decoder settings, as the C scanner reads them from its context object."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+
+
+def _json_scanner() -> Any:
+    """The C scanner json.loads runs, made straight from `_json`: importing the json package costs a cold
+    start its regular expressions (and `re` itself); json is imported only where this fast path gives up."""
+    try:
+        from _json import make_scanner
+
+        return make_scanner(_JSONSettings())  # type: ignore[arg-type]  # the scanner reads these attributes only
+    except ImportError:  # an interpreter without the C accelerator: json's own decoder
+        import json
+
+        return json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+_scan_json = _json_scanner()
 
 
 def _parse_json_document(data: bytes, shown_as: str) -> Any:
@@ -135,6 +157,8 @@ def _parse_json_document(data: bytes, shown_as: str) -> Any:
     else:
         if end == len(text) or not text[end:].strip(" \t\n\r"):
             return value
+    import json  # only for text the fast path above refused: json.loads says what is wrong, or reads it
+
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -248,6 +272,8 @@ def _check_folder(base: str) -> None:
 def _spelled(base: str) -> str:
     """The spelling pathlib gives a folder (examples/m/ -> examples/m), computed only when it differs."""
     if base.endswith(("/", os.sep)) or "//" in base or "/./" in base or base.startswith("./"):
+        from pathlib import Path  # a rare spelling: pathlib's import stays off the common path
+
         return str(Path(base))
     return base
 
@@ -263,6 +289,8 @@ def from_folder(
     base = _spelled(os.path.expanduser(os.fspath(folder)))
     if subfolder:
         _check_folder(base)
+        from pathlib import Path  # subfolders only: pathlib's import stays off the common path
+
         if not os.path.isdir(inside(Path(base), subfolder)):
             raise EvidenceError(f"{base} has no subfolder {subfolder!r}", hint="check --subfolder")
         root = os.path.join(base, subfolder)

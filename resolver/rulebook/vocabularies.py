@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from resolver.conditions.language import Facts, Predicate, compile_condition
+from resolver.conditions.language import Facts, compile_condition
 from resolver.errors import TaskResolverError
 from resolver.rulebook.documents import RuleDoc
 from resolver.rulebook.memo import IndexPerRules
+
+if TYPE_CHECKING:
+    from resolver.conditions.language import Predicate
 
 HUB = "hub"  # the rules' own names
 
