@@ -119,7 +119,7 @@ def infer_task(
     looked for, and the library is detected only if a rule reads it (a `library:` condition, the
     library_default strategy).
     """
-    state = State(rules, evidence, task, task_given, STRATEGY_NEEDS, detect_library_on_use=library is None)
+    state = State(rules, evidence, task, task_given, STRATEGY_NEEDS, library is None)  # library: detected on use
     if library is not None:
         state.library = detect_library(state, library)
     fallback = None  # the first default answer, kept until a specific one turns up

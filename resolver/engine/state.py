@@ -7,6 +7,7 @@ from _collections_abc import Mapping  # what collections.abc re-exports, without
 from resolver.conditions.language import CONFIG_FILE, Facts
 from resolver.engine.detect import detect_library
 from resolver.engine.resolution import TraceRecord
+from resolver.evidence.objects import ClassChain
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ class Answer:
         return f"Answer({self.task!r}, {self.message!r}, {self.where!r}, architecture={self.architecture!r})"
 
 
+_UNDETECTED: Any = object()
+
+
 class State(Facts):
     """Everything one resolution reads and writes; it is also the Facts the rule conditions look at."""
 
@@ -58,6 +62,7 @@ class State(Facts):
         "layout_loader",
         "base_model",
         "plan",
+        "_library",
     )
 
     def __init__(
@@ -69,13 +74,14 @@ class State(Facts):
         strategies: Mapping[str, tuple[Callable[[State], Answer | None], Needs]],
         detect_library_on_use: bool = False,
     ):
-        self.files = evidence.files
+        self.files = files = evidence.files
         self.docs = documents = evidence.documents
-        self.hub = evidence.hub
-        self.classes = evidence.classes
+        self.hub = hub = evidence.hub
+        self.classes = classes = evidence.classes
         self.architecture = None
-        if not detect_library_on_use:
-            self.library = None  # else left unset: __getattr__ detects it when a rule first reads it
+        # without a __getattr__ (which would keep Python from specialising every attribute read of a
+        # State), the library is a property: in infer_task it is detected when a rule first reads it
+        self._library = _UNDETECTED if detect_library_on_use else None
         self._class_text = None
         self.rules = rules
         self.evidence = evidence
@@ -91,16 +97,29 @@ class State(Facts):
         self.layout_class: str | None = None
         self.layout_loader: tuple[str, str] | None = None  # (import path, where): a layout's own loader class
         self.base_model: str | None = None
-        self.plan = rules.plan_for(
-            evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), strategies, task is not None
-        )
+        # a class chain has classes when it names one (its truth would be a Python-level __len__)
+        has_classes = classes.name is not None if type(classes) is ClassChain else bool(classes)
+        self.plan = rules.plan_for(files, documents, has_classes, bool(hub), strategies, task is not None)
 
-    def __getattr__(self, name: str) -> Any:
-        """Only called for an unset slot: `library` when detection waits for a rule that reads it (infer_task)."""
-        if name == "library":
-            self.library = detect_library(self, None)
-            return self.library
-        raise AttributeError(name)
+    def class_text(self) -> tuple[str, str]:
+        """`Facts.class_text`; a class chain joins its names and modules straight from the classes."""
+        text = self._class_text
+        if text is None:
+            classes = self.classes
+            text = self._class_text = classes.texts() if type(classes) is ClassChain else Facts.class_text(self)
+        return text
+
+    @property  # type: ignore[override]  # Facts' slot, read through the detection it may wait for
+    def library(self) -> str | None:
+        """The detected library; in infer_task detected only when a rule first reads it."""
+        library = self._library
+        if library is _UNDETECTED:
+            library = self._library = detect_library(self, None)
+        return library
+
+    @library.setter
+    def library(self, value: str | None) -> None:
+        self._library = value
 
     def record(
         self, step: str, outcome: str, message: str, *args: Any, where: str | None = None, task: str | None = None

@@ -6,6 +6,7 @@ from resolver.conditions.language import CONFIG_FILE, Facts, lookup
 from resolver.conditions.needs import CLASSES, HUB, NOTHING, TASK, Needs, doc_channel, key_channel
 from resolver.engine.architectures import lookup_architecture, lookup_patterns
 from resolver.engine.state import Answer, State
+from resolver.evidence.objects import ClassChain
 from resolver.rulebook.compiled import CompiledRules, Layout, ValueRef
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+# Answer(task, message, where, architecture, component, args): the hot paths pass all six by position
+# (keywords make the call about twice as costly)
 MAX_ANSWERS = 8192  # table answers remembered per rule set (small, shared, never changed)
 _ARCHITECTURE_MESSAGE = "config.json architecture {} ({})"
 
@@ -31,10 +34,15 @@ def _explicit_task(state: State) -> Answer | None:
 
 
 def _class_hierarchy(state: State) -> Answer | None:
-    classes = state.evidence.classes
-    if not classes:
+    classes = state.classes
+    if type(classes) is ClassChain:  # class evidence: its own name, without building a pair
+        own = classes.name
+        if own is None:
+            return None
+    elif classes:
+        own = classes[0][0]
+    else:
         return None
-    own = classes[0][0]
     made = state.rules.answers
     key = ("class", own)
     answer = made.get(key)
@@ -42,7 +50,7 @@ def _class_hierarchy(state: State) -> Answer | None:
         return answer
     found = state.rules.lookup_tables(own)
     if found:  # the usual case: the tables know the class itself (read before the rest of the chain)
-        answer = Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
+        answer = Answer(found[0], "class {} ({})", found[1], own, False, (own, found[2]))
         if len(made) < MAX_ANSWERS:
             made[key] = answer
         return answer
@@ -50,10 +58,10 @@ def _class_hierarchy(state: State) -> Answer | None:
         found = state.rules.lookup_tables(name)
         if found:
             message = "class {} ({}, a base class of {})"
-            return Answer(found[0], message, found[1], architecture=name, args=(name, found[2], own))
+            return Answer(found[0], message, found[1], name, False, (name, found[2], own))
     found = lookup_patterns(state.rules, own, state)
     if found:
-        return Answer(found[0], "class {} ({})", found[1], architecture=own, args=(own, found[2]))
+        return Answer(found[0], "class {} ({})", found[1], own, False, (own, found[2]))
     state.record("class_hierarchy", "passed", "no rule names {} or its bases", own)
     return None
 
@@ -132,13 +140,13 @@ def _config_architectures(state: State) -> Answer | None:
             return answer
         found = rules.lookup_tables(name)
         if found:  # the tables' answer depends on the name alone: made once per rule set
-            answer = Answer(found[0], _ARCHITECTURE_MESSAGE, found[1], architecture=name, args=(name, found[2]))
+            answer = Answer(found[0], _ARCHITECTURE_MESSAGE, found[1], name, False, (name, found[2]))
             if len(made) < MAX_ANSWERS:
                 made[name] = answer
             return answer
         found = lookup_patterns(rules, name, state)
         if found:
-            return Answer(found[0], _ARCHITECTURE_MESSAGE, found[1], architecture=name, args=(name, found[2]))
+            return Answer(found[0], _ARCHITECTURE_MESSAGE, found[1], name, False, (name, found[2]))
     state.record("config_architectures", "passed", "no rule matches {}", ", ".join(map(str, architectures)))
     return None
 
@@ -240,7 +248,7 @@ def _library_default(state: State) -> Answer | None:
     key = ("library_default", library.name)
     answer = made.get(key)
     if answer is None:
-        answer = Answer(library.default_task, "default task of library {}", library.where, args=(library.name,))
+        answer = Answer(library.default_task, "default task of library {}", library.where, None, False, (library.name,))
         if len(made) < MAX_ANSWERS:
             made[key] = answer
     return answer

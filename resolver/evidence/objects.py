@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from _collections_abc import Mapping, Sequence  # what collections.abc re-exports, without importing all of collections
+from _operator import attrgetter  # operator's C half: operator.py itself is not needed
 
 from resolver.evidence.model import Evidence
 from resolver.support.frozen import new_frozen
@@ -21,23 +22,30 @@ def class_chain(cls: type) -> tuple[tuple[str, str], ...]:
 class ClassChain(Sequence[tuple[str, str]]):
     """`class_chain(cls)`, read from the class as far as it is used.
 
-    Finding the task of a model class usually needs its own name only (the first entry the
-    architecture tables know); the whole chain of (name, module) pairs is built on the first
-    access that needs all of it. Compares, hashes and pickles as the tuple.
+    Finding the task of a model class usually needs its own name only (`name`, None for an empty
+    chain); class conditions read the "\n"-joined names and modules (`texts`); the whole chain of
+    (name, module) pairs is built on the first access that needs all of it. Compares, hashes and
+    pickles as the tuple.
     """
 
-    __slots__ = ("_mro", "_pairs")
+    __slots__ = ("_mro", "_pairs", "name")
 
     def __init__(self, cls: type):
         mro = cls.__mro__
         self._mro = mro[:-1] if mro[-1] is object else mro
         self._pairs: tuple[tuple[str, str], ...] | None = None
+        self.name: str | None = self._mro[0].__name__ if self._mro else None
 
     def pairs(self) -> tuple[tuple[str, str], ...]:
         """The whole chain as a tuple."""
         if self._pairs is None:
             self._pairs = tuple([(c.__name__, c.__module__) for c in self._mro])
         return self._pairs
+
+    def texts(self) -> tuple[str, str]:
+        """(names, modules), each "\n"-joined with a "\n" at both ends (`Facts.class_text`), without the pairs."""
+        mro = self._mro
+        return "\n" + "\n".join(map(_NAME, mro)) + "\n", "\n" + "\n".join(map(_MODULE, mro)) + "\n"
 
     def __len__(self) -> int:
         return len(self._mro)
@@ -68,30 +76,68 @@ class ClassChain(Sequence[tuple[str, str]]):
         return (tuple, (self.pairs(),))
 
 
+def _chain(cls: type) -> ClassChain:
+    """`ClassChain(cls)` without the cost of calling a class with a Python __init__ (once per class evidence)."""
+    chain = _new(ClassChain)
+    mro = cls.__mro__
+    chain._mro = mro = mro[:-1] if mro[-1] is object else mro
+    chain._pairs = None
+    chain.name = mro[0].__name__ if mro else None
+    return chain
+
+
+_new = object.__new__
+_set = object.__setattr__
+_NAME = attrgetter("__name__")
+_MODULE = attrgetter("__module__")
 _NO_FILES: frozenset[str] = frozenset()
 
 
 def from_object(obj: Any) -> Evidence:
     """Evidence from a loaded model object or a model class: its class hierarchy and its config."""
-    is_class = isinstance(obj, type)
-    cls = obj if is_class else type(obj)
-    documents: dict[str, Any] = {}
-    config = None if is_class else getattr(obj, "config", None)
-    if config is not None:
-        as_dict = config.to_dict() if hasattr(config, "to_dict") else config
-        if isinstance(as_dict, Mapping):
-            documents["config.json"] = dict(as_dict)
-    return new_frozen(
-        Evidence,
-        {
-            "source": "class" if is_class else "object",
-            "ref": f"{cls.__module__}.{cls.__qualname__}",
-            "files": frozenset(documents) if documents else _NO_FILES,
-            "documents": documents,
-            "hub": {},
-            "classes": ClassChain(cls),
-            "subfolder": None,
-            "revision": None,
-            "notes": (),
-        },
-    )
+    if isinstance(obj, type):
+        cls = obj
+        source = "class"
+        documents: dict[str, Any] = {}
+        files = _NO_FILES
+    else:
+        cls = type(obj)
+        source = "object"
+        documents = {}
+        files = _NO_FILES
+        config = getattr(obj, "config", None)
+        if config is not None:
+            as_dict = config.to_dict() if hasattr(config, "to_dict") else config
+            if isinstance(as_dict, Mapping):
+                documents["config.json"] = dict(as_dict)
+                files = frozenset(documents)
+    values = {
+        "source": source,
+        "ref": f"{cls.__module__}.{cls.__qualname__}",
+        "files": files,
+        "documents": documents,
+        "hub": {},
+        "classes": _chain(cls),
+        "subfolder": None,
+        "revision": None,
+        "notes": (),
+    }
+    if _DIRECT:  # new_frozen's work, inline: the values become the instance's __dict__
+        evidence = _new(Evidence)
+        _set(evidence, "__dict__", values)
+        return evidence
+    return new_frozen(Evidence, values)  # Evidence's fields changed: its own checks apply
+
+
+# from_object gives every field of Evidence (tests/test_objects.py checks it); a change there falls back to new_frozen
+_DIRECT = Evidence._fields == (
+    "source",
+    "ref",
+    "files",
+    "documents",
+    "hub",
+    "classes",
+    "subfolder",
+    "revision",
+    "notes",
+)

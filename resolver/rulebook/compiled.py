@@ -395,6 +395,7 @@ class CompiledRules:
         # start does not unpickle the documents to build it
         self.serving: Any = None
         self._plans: dict[frozenset[str], Plan] = {}
+        self._bare_plans: dict[tuple[bool, bool, bool], Plan] = {}  # the plans of evidence with no file and no document
         self._tracked: object = None  # the strategy table whose channels `channels` also computes
         # the engine's answers that depend on these rules alone (a table hit for an architecture name),
         # made once; not pickled, bounded by the engine
@@ -419,6 +420,7 @@ class CompiledRules:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update({name: state[name] for name in self.FIELDS})
         self._docs, self._docs_blob, self._plans, self._tracked = None, state["docs_blob"], {}, None
+        self._bare_plans = {}
         self.answers = {}
 
     def __repr__(self) -> str:
@@ -427,6 +429,7 @@ class CompiledRules:
     def forget_plans(self) -> None:
         """Drop the memoised plans and answers (they are rebuilt on demand)."""
         self._plans.clear()
+        self._bare_plans.clear()
         self.answers.clear()
 
     def condition_specs(self) -> list[Any]:
@@ -450,7 +453,22 @@ class CompiledRules:
         """
         if strategies is not self._tracked:
             self._track(strategies)
+        if not files and not documents:  # a class or object without config: one of eight shapes
+            shape = (classes, hub, task)
+            plan = self._bare_plans.get(shape)
+            if plan is None:
+                plan = self._bare_plans[shape] = self._plan_of(
+                    self.channels.present(files, documents, *shape), strategies
+                )
+            return plan
         present = self.channels.present(files, documents, classes, hub, task)
+        plan = self._plans.get(present)
+        if plan is None:
+            plan = self._plan_of(present, strategies)
+        return plan
+
+    def _plan_of(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
+        """The plan of evidence offering `present`, memoised (bounded)."""
         plan = self._plans.get(present)
         if plan is None:
             plan = self._new_plan(present, strategies)
@@ -464,6 +482,7 @@ class CompiledRules:
         if not wanted <= self.channels.known:
             self.channels = ChannelIndex(self.channels.known | wanted)
             self._plans.clear()
+            self._bare_plans.clear()
         self._tracked = strategies
 
     def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
