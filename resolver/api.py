@@ -3,45 +3,67 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from resolver.conditions.language import Facts
 from resolver.engine.detect import normalize_library, select_loader
 from resolver.engine.resolution import Resolution
 from resolver.engine.resolve import infer_task, resolve_evidence
-from resolver.errors import EvidenceError, ResolutionError, RuleError, UnknownTaskError
+from resolver.errors import EvidenceError, ResolutionError, RuleError, TaskResolverError, UnknownTaskError
 from resolver.evidence.folder import check_repo_subfolder, folder_evidence, from_folder
-from resolver.evidence.hub.errors import HubUnavailable
 from resolver.evidence.model import Evidence
 from resolver.evidence.objects import from_object
-from resolver.rulebook.cache import RuleFile, content_key, read_cache, read_rule_files, write_cache
+from resolver.rulebook.cache import (
+    content_key,
+    disk_key,
+    read_cache,
+    read_index,
+    read_rule_files,
+    write_cache,
+    write_index,
+)
 from resolver.rulebook.compiled import CompiledRules, compile_rules
-from resolver.rulebook.documents import gather
+from resolver.rulebook.documents import gather, rule_roots
 from resolver.rulebook.packs import RULES_ENV, env_rule_paths, installed_rule_paths
-from resolver.rulebook.schema import load_and_validate, stamped_files
 from resolver.support.files import safe_exists
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
     from typing import Any
+
+    from resolver.rulebook.cache import RuleFile
 
 _MEMO: dict[str, CompiledRules] = {}  # compiled rule sets by content hash, for this process
 
 
 def load_rules(packs: Sequence[str | os.PathLike] = (), *, include_shipped: bool = True) -> CompiledRules:
-    """Load, validate and compile (on a cache miss only) the shipped rules plus `packs`, in order."""
-    files = gather([Path(p) for p in packs], include_shipped=include_shipped)
+    """Load, validate and compile (on a cache miss only) the shipped rules plus `packs`, in order.
+
+    A warm start looks the rule files up by how they look on disk (resolver.rulebook.cache.disk_key)
+    and unpickles; only when they changed are they read, hashed and, on a miss, compiled.
+    """
+    on_disk = disk_key(rule_roots(packs, include_shipped))
+    known = read_index(on_disk) if on_disk else None
+    if known is not None:
+        rules = _MEMO.get(known)
+        if rules is None:
+            rules = read_cache(known)
+        if rules is not None:
+            _MEMO[known] = rules
+            return rules
+    files = gather(packs, include_shipped=include_shipped)
     contents = read_rule_files(files)  # read once: the key, the stamp and the parser see the same bytes
     key = content_key(files, contents)
     rules = _MEMO.get(key)
-    if rules is not None:
-        return rules
-    rules = read_cache(key)  # a warm start: the compiled rules, unpickled
     if rules is None:
-        rules = build_rules(files, contents)
-        write_cache(key, rules)
-    _MEMO[key] = rules
+        rules = read_cache(key)  # the same contents compiled before (the files were touched, or copied)
+        if rules is None:
+            rules = build_rules(files, contents)
+            write_cache(key, rules)
+        _MEMO[key] = rules
+    if on_disk:
+        write_index(on_disk, key)
     return rules
 
 
@@ -52,6 +74,8 @@ def build_rules(files: Sequence[RuleFile], contents: Sequence[bytes], *, trust_s
     the JSON Schema check, and the unchanged shipped set alone skips the cross-file checks too;
     `trust_stamp=False` checks everything.
     """
+    from resolver.rulebook.schema import load_and_validate, stamped_files  # a cache miss only
+
     trusted, whole_set = stamped_files(files, contents) if trust_stamp else (frozenset(), False)
     docs, findings = load_and_validate(files, contents, trusted)
     if any(f.severity == "error" for f in findings):
@@ -67,6 +91,15 @@ def build_rules(files: Sequence[RuleFile], contents: Sequence[bytes], *, trust_s
     return rules
 
 
+def _paths(given: Sequence[str | os.PathLike]) -> list[Path]:
+    """`given` as Paths (pathlib is imported only when there are any: a warm start has none)."""
+    if not given:
+        return []
+    from pathlib import Path
+
+    return [Path(p) for p in given]
+
+
 class Resolver:
     """Resolves model references with one rule set: the shipped rules plus optional rule packs.
 
@@ -80,7 +113,7 @@ class Resolver:
     ) -> None:
         self.env_paths = env_rule_paths() if use_env else []
         environment = installed_rule_paths() + self.env_paths if use_env else []
-        self.rule_paths = environment + [Path(p) for p in rule_paths]
+        self.rule_paths = environment + _paths(rule_paths)
         self.include_shipped = include_shipped
         self._rules: CompiledRules | None = None
 
@@ -279,8 +312,10 @@ class Resolver:
                 timeout=timeout,
                 verbose=verbose,
             )
-        except HubUnavailable as error:  # offline or unreachable, nothing cached: a given task still answers
-            if canonical is None:
+        except TaskResolverError as error:  # offline or unreachable, nothing cached: a given task still answers
+            from resolver.evidence.hub.errors import HubUnavailable  # imported already by whatever raised it
+
+            if canonical is None or not isinstance(error, HubUnavailable):
                 raise
             evidence = Evidence(source="hub", ref=str(ref), notes=(f"{error.message}; resolved with the task given",))
         resolution = resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
@@ -335,6 +370,8 @@ class Resolver:
                 hint="only adapters name one (adapter_config.json base_model_name_or_path); resolve the model itself",
                 trace=list(resolution.trace),
             )
+        from pathlib import Path
+
         if resolution.source == "folder" and resolution.ref and not Path(base).is_absolute():
             beside = Path(resolution.ref) / (resolution.subfolder or "") / base
             if beside.is_dir():

@@ -115,7 +115,7 @@ def test_a_plain_folder_beside_no_pipeline_is_not_a_component(tmp_path, r):
 
 
 def generated_pipelines() -> dict[str, str]:
-    data, _ = load_yaml_file(shipped_rules_dir() / "pipelines.generated.yaml")
+    data, _ = load_yaml_file(Path(shipped_rules_dir()) / "pipelines.generated.yaml")
     return data["exact"]
 
 
@@ -164,7 +164,7 @@ def test_transformers_pipelines_are_not_taken_for_diffusers_ones(r):
 def test_hand_written_pipeline_classes_exist_in_diffusers():
     diffusers = pytest.importorskip("diffusers")
     known = {name for names in diffusers._import_structure.values() for name in names}
-    data, _ = load_yaml_file(shipped_rules_dir() / "architectures.yaml")
+    data, _ = load_yaml_file(Path(shipped_rules_dir()) / "architectures.yaml")
     listed = [name for name in data["exact"] if name.endswith("Pipeline")]
     assert len(listed) > 20
     assert [name for name in listed if name not in known] == []
@@ -482,10 +482,10 @@ def test_config_naming_only_its_model_type(tmp_path, r, model_type, task):
 def test_model_type_table_agrees_with_transformers():
     """Each model type's task is one transformers' auto mappings give that model type."""
     modeling_auto = pytest.importorskip("transformers.models.auto.modeling_auto")
-    layouts, _ = load_yaml_file(shipped_rules_dir() / "layouts.yaml")
-    mappings, _ = load_yaml_file(shipped_rules_dir() / "auto_mappings.yaml")
+    layouts, _ = load_yaml_file(Path(shipped_rules_dir()) / "layouts.yaml")
+    mappings, _ = load_yaml_file(Path(shipped_rules_dir()) / "auto_mappings.yaml")
     table = next(layout for layout in layouts["layouts"] if layout["name"] == "config-model-type")["lookup"]["table"]
-    architectures, _ = load_yaml_file(shipped_rules_dir() / "architectures.yaml")
+    architectures, _ = load_yaml_file(Path(shipped_rules_dir()) / "architectures.yaml")
     tasks_of: dict[str, set[str]] = {}
     for entry in mappings["transformers"]:
         for model_type, names in getattr(modeling_auto, entry["mapping"], {}).items():

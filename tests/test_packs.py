@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -162,3 +163,17 @@ def test_the_direct_entry_point_reader_agrees_with_importlib_metadata(group):
     for entry in entry_points(group=group):
         expected.setdefault(entry.name, entry.value)
     assert entry_point_specs(group) == sorted(expected.items())
+
+
+def test_installing_and_removing_a_pack_is_seen_at_once(site, tmp_path, monkeypatch):
+    """The list of installed packs is cached under a key of the path's folders and what they list: a
+    new or removed distribution is a new key."""
+    monkeypatch.setenv("TASK_RESOLVER_CACHE", str(tmp_path / "cache"))
+    assert installed_rule_paths() == []
+    pack = rule_pack(tmp_path / "pack", "image-segmentation")
+    package = site({"acme": "acme_rules:RULES"}, module=f"RULES = {str(pack)!r}")
+    assert installed_rule_paths() == [pack]
+    assert installed_rule_paths() == [pack]  # from the cache, the same
+    assert list((tmp_path / "cache").glob("entry-points-*"))
+    shutil.rmtree(package.parent / "acme_rules-1.0.dist-info")
+    assert installed_rule_paths() == []

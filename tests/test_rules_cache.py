@@ -18,6 +18,7 @@ from conftest import ROOT
 from resolver import RuleError, api
 from resolver.api import Resolver, load_rules
 from resolver.rulebook import cache as rules_cache
+from resolver.rulebook import schema as rules_schema
 from resolver.rulebook.cache import content_key, read_cache
 from resolver.rulebook.documents import gather
 from resolver.support.paths import schema_dir
@@ -82,7 +83,7 @@ def test_a_warm_cache_skips_parsing_and_validation_until_a_file_changes(cache, t
         raise AssertionError("the rules were parsed and validated although the cache holds them")
 
     forget_memo(monkeypatch)
-    monkeypatch.setattr(api, "load_and_validate", no_validation)
+    monkeypatch.setattr(rules_schema, "load_and_validate", no_validation)
     assert load_rules([pack]).exact[PROBE_CLASS][0] == "fill-mask"  # warm: from the cache alone
 
     forget_memo(monkeypatch)
@@ -129,7 +130,7 @@ def test_the_cache_key_covers_rule_files_schemas_and_the_package_version(tmp_pat
     write_pack(pack, "fill-mask")
     schemas = tmp_path / "schema"
     schemas.mkdir()
-    for schema in schema_dir().glob("*.json"):
+    for schema in Path(schema_dir()).glob("*.json"):
         (schemas / schema.name).write_text(schema.read_text() + "\n")
     monkeypatch.setattr(rules_cache, "schema_dir", lambda: schemas)
     assert content_key(files) != key
@@ -220,3 +221,63 @@ def test_the_key_covers_the_shape_of_the_compiled_form_and_a_misfit_pickle_is_re
     monkeypatch.undo()
     with pytest.raises(TypeError):  # a record pickled with one field fewer is never filled in misplaced
         rebuild_record(compiled.Case, ("fill-mask",))
+
+
+def old_copy_of_the_shipped_rules(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped rules copied to `folder`, their modification times a minute back; their change times
+    are now, so the guard against same-tick edits is turned off (the edits below come seconds later)."""
+    monkeypatch.setattr(rules_cache, "RECENT_NS", 0)
+    import shutil
+
+    from resolver.support.paths import shipped_rules_dir
+
+    shutil.copytree(shipped_rules_dir(), folder)
+    a_minute_ago = os.stat(folder).st_mtime - 60
+    for path in folder.iterdir():
+        os.utime(path, (a_minute_ago, a_minute_ago))
+    return folder
+
+
+def test_a_warm_start_finds_the_rules_by_their_file_times_without_reading_them(cache, tmp_path, monkeypatch):
+    rules = old_copy_of_the_shipped_rules(tmp_path / "rules", monkeypatch)
+    assert load_rules([rules], include_shipped=False).tasks  # cold: read, hashed, compiled, indexed
+    forget_memo(monkeypatch)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the rule files were read although their times say they are unchanged")
+
+    monkeypatch.setattr(api, "read_rule_files", no_reading)
+    assert load_rules([rules], include_shipped=False).tasks  # warm: the index and the pickle alone
+
+    # an edit that keeps the size (and, here, a time a minute back): the change time still moves
+    target = rules / "tasks.yaml"
+    text = target.read_text(encoding="utf-8")
+    stamp = os.stat(target)
+    target.write_text(text.replace("#", " ", 1) if "#" in text else text + " ", encoding="utf-8")
+    os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    forget_memo(monkeypatch)
+    with pytest.raises(AssertionError, match="were read"):
+        load_rules([rules], include_shipped=False)
+
+
+def test_rule_files_written_just_now_are_always_read_and_hashed(cache, tmp_path, monkeypatch):
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    assert load_rules([pack]).exact[PROBE_CLASS][0] == "fill-mask"
+    assert not list(cache.glob("index-*"))  # no index for files whose times may not have moved yet
+    forget_memo(monkeypatch)
+    read = []
+    real = api.read_rule_files
+    monkeypatch.setattr(api, "read_rule_files", lambda files: read.append(len(files)) or real(files))
+    write_pack(pack, "text-generation")  # the same folder again within the same second
+    assert load_rules([pack]).exact[PROBE_CLASS][0] == "text-generation"
+    assert read
+
+
+def test_a_damaged_index_is_ignored(cache, tmp_path, monkeypatch):
+    rules = old_copy_of_the_shipped_rules(tmp_path / "rules", monkeypatch)
+    assert load_rules([rules], include_shipped=False).tasks
+    (index,) = cache.glob("index-*")
+    index.write_text("garbage")
+    forget_memo(monkeypatch)
+    assert load_rules([rules], include_shipped=False).tasks  # falls back to the contents, rewrites the index
+    assert len(index.read_text()) > len("garbage")

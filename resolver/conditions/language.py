@@ -7,8 +7,6 @@ it fully. Compiling turns it into a function of a `Facts` object, so evaluation 
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
@@ -163,8 +161,8 @@ def _match_config(spec: Mapping[str, Any]) -> Predicate:
 
 
 def _globs(patterns: list[str]) -> Predicate:
-    """Any file matches any of the glob patterns: one regex, one pass over the file list."""
-    match = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+    """Any file matches any of the glob patterns (fnmatch's, case-sensitive), in one pass over the file list."""
+    match = glob_matcher(patterns)
 
     def predicate(facts: Facts) -> bool:
         for name in facts.files:
@@ -173,6 +171,58 @@ def _globs(patterns: list[str]) -> Predicate:
         return False
 
     return predicate
+
+
+def glob_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """A test of a name against any of `patterns`, as `fnmatch.fnmatchcase` would say.
+
+    Patterns of literals and `*` (all but a few of the rules') are tested with string methods, so the
+    resolve path does not import `re` (a cold start's few milliseconds); `?` and `[...]` go through
+    fnmatch's regular expression, compiled once.
+    """
+    suffixes = tuple(p[1:] for p in patterns if _shape(p) == "suffix")
+    stars = [p.split("*") for p in patterns if _shape(p) == "stars"]
+    others = [p for p in patterns if _shape(p) == "class"]
+    regex = None
+    if others:
+        import fnmatch
+        import re
+
+        regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in others)).match
+
+    def match(name: str) -> bool:
+        if suffixes and name.endswith(suffixes):
+            return True
+        for parts in stars:
+            if _star_match(parts, name):
+                return True
+        return regex is not None and regex(name) is not None
+
+    return match
+
+
+def _shape(pattern: str) -> str:
+    """`suffix` (`*` then literals), `stars` (literals and `*`) or `class` (a `?` or a `[...]`: a regex)."""
+    if "?" in pattern or "[" in pattern:
+        return "class"
+    return "suffix" if pattern[:1] == "*" and "*" not in pattern[1:] else "stars"
+
+
+def _star_match(parts: list[str], name: str) -> bool:
+    """fnmatch of a pattern of literals and `*` (given split on `*`): the literal pieces in order, the
+    first at the start, the last at the end."""
+    head, tail = parts[0], parts[-1]
+    if len(parts) == 1:
+        return name == head
+    if len(name) < len(head) + len(tail) or not name.startswith(head) or not name.endswith(tail):
+        return False
+    position, end = len(head), len(name) - len(tail)
+    for piece in parts[1:-1]:
+        found = name.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
 
 
 def _json(spec: Mapping[str, Any]) -> Predicate:

@@ -19,17 +19,20 @@ The resolve path imports only the standard library here (not llama.cpp's gguf pa
 
 from __future__ import annotations
 
-import struct
+import os
 from _collections_abc import Mapping  # what collections.abc re-exports, without importing all of collections
-from pathlib import Path
 
 from resolver.errors import EvidenceError
 from resolver.support.files import NotARegularFile, open_regular_file
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
+    import struct
     from collections.abc import Iterable
+    from pathlib import Path
     from typing import IO, Any
+else:  # struct.py only re-exports the C module: one import fewer at start-up
+    import _struct as struct
 
 GGUF_DOCUMENT = "gguf:header.json"  # the facts of a folder's GGUF files, as a document (no real file is so named)
 MAGIC = b"GGUF"
@@ -198,7 +201,7 @@ def folder_document(root: str | Path, files: Iterable[str]) -> tuple[dict[str, A
     read: dict[str, dict[str, Any]] = {}
     for name in names[:MAX_FILES]:
         try:
-            read[name] = summary(read_metadata(Path(root) / name, shown=name))
+            read[name] = summary(read_metadata(os.path.join(root, name), shown=name))
         except EvidenceError as error:
             notes.append(f"GGUF header of {name} not read: {error.message}")
     if len(names) > MAX_FILES:

@@ -1,12 +1,21 @@
-"""The compiled-rules cache: the compiled rules pickled whole under a key of the files' contents, so a normal run neither parses YAML, checks schemas nor compiles anything: it unpickles."""
+"""The compiled-rules cache: the compiled rules pickled whole under a key of the files' contents, so a normal run neither parses YAML, checks schemas nor compiles anything: it unpickles.
+
+A warm start does not even read the rule files: an index keyed on what they look like on disk
+(names, sizes, modification and change times, inodes, as Python trusts a .pyc's source by its
+mtime and size) names the content key of the compiled rules last built from them. Any change to a
+rule file or schema changes its times, so the index misses and the contents are read and hashed;
+files changed in the last two seconds are always hashed (their times may not have moved yet).
+"""
 
 from __future__ import annotations
 
+import gc
 import os
-import pickle
-from pathlib import Path
+import stat
+import time
 
 from resolver.errors import Finding, RuleError
+from resolver.rulebook.documents import RULE_SUFFIXES
 from resolver.support.about import __version__
 from resolver.support.files import MAX_RULE_FILE_BYTES, FileTooLarge, NotARegularFile, read_regular_file
 from resolver.support.paths import cache_dir, schema_dir
@@ -15,9 +24,13 @@ TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (sta
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from hashlib import sha256
+    from pathlib import Path
+    from pickle import dumps, loads
     from typing import Any
 
     from resolver.rulebook.compiled import CompiledRules
+
+    RuleFile = tuple[Path, str, int]  # (path, label, pack index), as documents.gather gives them
 else:  # the same SHA-256 without hashlib, whose import loads OpenSSL (~5 ms of a cold start)
     try:
         from _sha256 import sha256  # CPython <= 3.11
@@ -26,11 +39,17 @@ else:  # the same SHA-256 without hashlib, whose import loads OpenSSL (~5 ms of 
             from _sha2 import sha256  # CPython >= 3.12
         except ImportError:
             from hashlib import sha256
+    try:  # the C unpickler itself: pickle.py's import (and its regular expressions) is a cold start's cost
+        from _pickle import dumps, loads
+    except ImportError:
+        from pickle import dumps, loads
 
 MAX_CACHE_BYTES = 256 << 20  # a compiled rule set pickles to about 1 MiB
+MAX_NOTE_BYTES = 1 << 20  # an index or a list of entry points: a few lines
+# Files changed this recently are hashed, not looked up by their times: file times advance in clock
+# ticks, so a second edit of the same size within a tick of the first would leave them as they were.
+RECENT_NS = 2_000_000_000
 _FORMAT = 2  # bump when the pickled structure changes (2: the compiled rules themselves, not the documents)
-
-RuleFile = tuple[Path, str, int]  # (path, label, pack index), as documents.gather gives them
 
 
 def read_rule_files(files: Iterable[RuleFile]) -> list[bytes]:
@@ -49,9 +68,11 @@ def read_rule_files(files: Iterable[RuleFile]) -> list[bytes]:
 def schema_digest() -> bytes:
     """A hash of every JSON Schema (names and bytes): what validation checked the rules against."""
     digest = sha256()
-    for schema in sorted(schema_dir().glob("*.json")):
-        digest.update(schema.name.encode())
-        digest.update(schema.read_bytes())
+    folder = schema_dir()
+    for name in sorted(n for n in os.listdir(folder) if n.endswith(".json")):
+        digest.update(name.encode())
+        with open(os.path.join(folder, name), "rb") as handle:
+            digest.update(handle.read())
     return digest.digest()
 
 
@@ -69,18 +90,116 @@ def content_key(files: Sequence[RuleFile], contents: Sequence[bytes] | None = No
     return digest.hexdigest()
 
 
-def _cache_file(key: str) -> Path:
-    return cache_dir() / f"rules-{key[:32]}.pickle"
+def _cache_file(key: str) -> str:
+    return os.path.join(cache_dir(), f"rules-{key[:32]}.pickle")
+
+
+def disk_key(roots: Sequence[tuple[str, int]]) -> str | None:
+    """A hash of how the rule files of `roots` (as documents.rule_roots gives them) and the schemas
+    look on disk: names, sizes, times, inodes. None when a root cannot be listed (the full load says why)."""
+    from resolver.rulebook.compiled import layout_fingerprint
+
+    digest = sha256(f"{_FORMAT}:{__version__}:{layout_fingerprint()}".encode())
+    try:
+        newest = 0
+        for root, pack in roots:
+            digest.update(f"\0{pack}\0{os.path.abspath(root)}\0".encode())
+            newest = max(newest, _digest_folder(digest, root, RULE_SUFFIXES))
+        digest.update(b"\0schemas\0")
+        newest = max(newest, _digest_folder(digest, schema_dir(), (".json",)))
+    except (OSError, ValueError):
+        return None
+    if newest > time.time_ns() - RECENT_NS:  # just written: a second write in the same clock tick would look the same
+        return None
+    return digest.hexdigest()
+
+
+def _digest_folder(digest: Any, root: str, suffixes: tuple[str, ...]) -> int:
+    """Fold the name and stat of each regular file of `root` with one of `suffixes` (or of `root` itself,
+    a file) into `digest`; the newest modification or change time among them."""
+    found = os.stat(root)
+    if not stat.S_ISDIR(found.st_mode):
+        entries = [(os.path.basename(root), found)]
+    else:
+        entries = []
+        with os.scandir(root) as listing:
+            for entry in listing:
+                if entry.name.endswith(suffixes):
+                    info = entry.stat()  # the target of a symlink, as the loader reads it
+                    if stat.S_ISREG(info.st_mode):
+                        entries.append((entry.name, info))
+        entries.sort()
+    newest = 0
+    for name, info in entries:
+        digest.update(f"{name}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\0".encode())
+        newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    return newest
+
+
+def read_note(name: str, key: str) -> str | None:
+    """The text a small cache file `name` holds for `key` (its first line), or None: missing,
+    unreadable, written for another key, or caching is off."""
+    if os.environ.get("TASK_RESOLVER_NO_CACHE"):
+        return None
+    try:
+        text = read_regular_file(os.path.join(cache_dir(), name), MAX_NOTE_BYTES).decode("utf-8")
+    except Exception:  # missing, unreadable, not a regular file, not ours: the caller works it out
+        return None
+    stored, _, payload = text.partition("\n")
+    return payload if stored == key else None
+
+
+def write_note(name: str, key: str, payload: str) -> None:
+    """Keep `payload` for `key` in the small cache file `name`; a read-only cache is not an error."""
+    if os.environ.get("TASK_RESOLVER_NO_CACHE"):
+        return
+    _write_atomically(os.path.join(cache_dir(), name), f"{key}\n{payload}".encode())
+
+
+def read_index(disk: str) -> str | None:
+    """The content key of the compiled rules last built from the rule files as `disk` saw them, or None."""
+    key = read_note(f"index-{disk[:32]}", disk)
+    return key if key is not None and len(key) == 64 else None
+
+
+def write_index(disk: str, key: str) -> None:
+    """Record the content key of the rule files as `disk` saw them."""
+    write_note(f"index-{disk[:32]}", disk, key)
+
+
+def hex_digest(text: str) -> str:
+    """The SHA-256 of `text`, in hex (without importing hashlib)."""
+    return sha256(text.encode()).hexdigest()
+
+
+def _write_atomically(target: str, data: bytes) -> None:
+    """Write `target` through a temporary file and a rename, so a reader sees all of it or none."""
+    temporary = f"{target}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    except OSError:  # a read-only cache, a full disk: run uncached
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def read_cache(key: str) -> CompiledRules | None:
     """The compiled rules for this content hash, or None (no cache, unreadable, stale)."""
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return None
+    collecting = gc.isenabled()
+    gc.disable()  # unpickling makes thousands of long-lived containers: collections in between find nothing
     try:  # only a regular file: a FIFO or device in the cache file's place is ignored, never waited on
-        stored_key, rules = pickle.loads(read_regular_file(_cache_file(key), MAX_CACHE_BYTES))
+        stored_key, rules = loads(read_regular_file(_cache_file(key), MAX_CACHE_BYTES))
     except Exception:  # missing, not a regular file, truncated, from another version: just rebuild
         return None
+    finally:
+        if collecting:
+            gc.enable()
     if stored_key != key or type(rules).__name__ != "CompiledRules":
         return None
     return rules
@@ -90,16 +209,8 @@ def write_cache(key: str, rules: Any) -> None:
     """Store compiled rules; a read-only or missing cache folder is not an error."""
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return
-    target = _cache_file(key)
-    temporary = target.with_suffix(f".{os.getpid()}.tmp")
     try:
-        data = pickle.dumps((key, rules), protocol=pickle.HIGHEST_PROTOCOL)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, target)
-    except Exception:  # a read-only cache, a full disk, a pack whose data cannot pickle: run uncached
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
+        data = dumps((key, rules), protocol=-1)
+    except Exception:  # a pack whose data cannot pickle: run uncached
+        return
+    _write_atomically(_cache_file(key), data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from resolver.errors import Finding, RuleError
 from resolver.support.frozen import Frozen
@@ -12,6 +11,7 @@ from resolver.support.paths import shipped_rules_dir
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the resolve path imports neither typing nor dataclasses
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
     from typing import Any
 
     from resolver.rulebook.yaml_source import Positions  # PyYAML is imported on a cache miss only
@@ -59,13 +59,16 @@ class RuleDoc(Frozen):
         return self.positions.get(path, (1, 1))
 
 
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
 def rule_files(directory: Path) -> list[Path]:
     """The rule files of one directory, in name order (a single file is its own list)."""
     if directory.is_file():
         return [directory]
     if not directory.is_dir():
         raise RuleError([Finding(str(directory), 1, 1, "no such rules file or directory", "rules-path")])
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(p for p in directory.iterdir() if p.suffix in RULE_SUFFIXES and p.is_file())
 
 
 def _label(path: Path, pack: int, root: Path) -> str:
@@ -77,14 +80,20 @@ def _label(path: Path, pack: int, root: Path) -> str:
         return str(path)
 
 
-def gather(packs: Sequence[Path], include_shipped: bool = True) -> list[tuple[Path, str, int]]:
+def rule_roots(packs: Sequence[str | os.PathLike], include_shipped: bool = True) -> list[tuple[str, int]]:
+    """(folder or file, pack index) of every rule source: the shipped rules (0), then each pack in order."""
+    roots = [(shipped_rules_dir(), 0)] if include_shipped else []
+    roots.extend((os.fspath(p), index) for index, p in enumerate(packs, start=1))
+    return roots
+
+
+def gather(packs: Sequence[str | os.PathLike], include_shipped: bool = True) -> list[tuple[Path, str, int]]:
     """(path, label, pack index) of every rule file, shipped rules first, then each pack in order."""
+    from pathlib import Path  # the files themselves are gathered on a cache miss only: warm starts skip pathlib
+
     found: list[tuple[Path, str, int]] = []
-    roots: list[tuple[Path, int]] = []
-    if include_shipped:
-        roots.append((shipped_rules_dir(), 0))
-    roots.extend((Path(p), index) for index, p in enumerate(packs, start=1))
-    for root, pack in roots:
+    for spelled, pack in rule_roots(packs, include_shipped):
+        root = Path(spelled)
         paths = rule_files(root)
         if not paths:
             message = "no rule files (*.yaml, *.yml) in this directory"

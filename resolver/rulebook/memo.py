@@ -6,7 +6,7 @@ set (CompiledRules), never on the resolve path of callers who do not ask for it.
 
 from __future__ import annotations
 
-import weakref
+from _weakref import ref  # weakref.ref itself: weakref.py's import pulls in collections
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class IndexPerRules(_Generic[Index]):
 
     def __init__(self, build: Callable[[Any], Index]) -> None:
         self.build = build
-        self.indexes: dict[int, tuple[weakref.ref, Index]] = {}  # id(rules) -> (weak reference, index)
+        self.indexes: dict[int, tuple[ref, Index]] = {}  # id(rules) -> (weak reference, index)
 
     def __call__(self, rules: Any) -> Index:
         key = id(rules)
@@ -39,7 +39,7 @@ class IndexPerRules(_Generic[Index]):
             return hit[1]
         index = self.build(rules.docs)
         try:
-            self.indexes[key] = (weakref.ref(rules, lambda _ref: self.indexes.pop(key, None)), index)
+            self.indexes[key] = (ref(rules, lambda _ref: self.indexes.pop(key, None)), index)
         except TypeError:  # not weak-referenceable: nothing to remember it by
             pass
         return index

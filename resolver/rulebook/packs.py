@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from resolver.errors import RuleError
 from resolver.support.files import read_regular_text
@@ -12,6 +11,7 @@ from resolver.support.files import read_regular_text
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
     from typing import Any
 
 RULES_ENV = "TASK_RESOLVER_RULES"
@@ -23,7 +23,12 @@ ENTRY_POINT_GROUP = "task_resolver.rules"  # installed packages' rule packs
 def env_rule_paths() -> list[Path]:
     """Rule packs named by $TASK_RESOLVER_RULES (a path-separator list)."""
     value = os.environ.get(RULES_ENV, "")
-    return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+    parts = [part for part in value.split(os.pathsep) if part.strip()]
+    if not parts:
+        return []
+    from pathlib import Path  # only when there are packs: a plain start does not import pathlib
+
+    return [Path(part) for part in parts]
 
 
 def entry_point_specs(group: str, search_path: Sequence[str] | None = None) -> list[tuple[str, str]]:
@@ -32,25 +37,47 @@ def entry_point_specs(group: str, search_path: Sequence[str] | None = None) -> l
     Reads the `entry_points.txt` files of the *.dist-info / *.egg-info folders on `sys.path` directly:
     the same answer as `importlib.metadata.entry_points(group=...)` (the first distribution of a name
     on the path wins) for a fraction of its cost, since importing importlib.metadata alone takes
-    tens of milliseconds, a third of a cold start.
+    tens of milliseconds, a third of a cold start. The answer is cached under a key of the path's
+    folders, their modification times and the distributions they list: installing, upgrading or
+    removing a package (pip replaces the whole dist-info folder) is a new key.
     """
-    header = f"[{group}]"
-    seen: set[str] = set()
-    found: dict[str, str] = {}
+    listings: list[tuple[str, list[str]]] = []
+    key = [group]
     for entry in search_path if search_path is not None else sys.path:
+        folder = os.path.abspath(entry or ".")
         try:
-            names = sorted(os.listdir(entry or "."))
+            names = sorted(os.listdir(folder))
+            changed = os.stat(folder).st_mtime_ns
         except (OSError, ValueError):
             continue
+        distributions = [name for name in names if name.endswith((".dist-info", ".egg-info"))]
+        listings.append((folder, distributions))
+        key.append(f"{folder}\0{changed}\0" + "\0".join(distributions))
+    from resolver.rulebook.cache import hex_digest, read_note, write_note
+
+    digest = hex_digest("\n".join(key))
+    note = f"entry-points-{digest[:32]}"
+    cached = read_note(note, digest)
+    if cached is not None:
+        return [tuple(line.split("\0", 1)) for line in cached.splitlines()]  # type: ignore[misc]
+    found = _read_entry_points(listings, f"[{group}]")
+    if not any("\0" in name or "\0" in value for name, value in found):
+        write_note(note, digest, "".join(f"{name}\0{value}\n" for name, value in found))
+    return found
+
+
+def _read_entry_points(listings: Sequence[tuple[str, list[str]]], header: str) -> list[tuple[str, str]]:
+    """The entry points of the `header` section in the listed distributions' entry_points.txt, by name."""
+    seen: set[str] = set()
+    found: dict[str, str] = {}
+    for folder, names in listings:
         for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
             distribution = name.rsplit(".", 1)[0].split("-", 1)[0].lower().replace("_", "-").replace(".", "-")
             if distribution in seen:
                 continue
             seen.add(distribution)
             try:
-                text = read_regular_text(os.path.join(entry or ".", name, "entry_points.txt"), 1 << 20)
+                text = read_regular_text(os.path.join(folder, name, "entry_points.txt"), 1 << 20)
             except (OSError, UnicodeDecodeError):
                 continue
             if header not in text:
@@ -98,7 +125,10 @@ def installed_rule_paths() -> list[Path]:
     from resolver.errors import Finding
 
     found: list[Path] = []
-    for name, value in entry_point_specs(ENTRY_POINT_GROUP):
+    specs = entry_point_specs(ENTRY_POINT_GROUP)
+    if specs:
+        from pathlib import Path  # only when a package installed a pack
+    for name, value in specs:
         what = f"entry point {name} = {value} (group {ENTRY_POINT_GROUP})"
         try:
             target = load_entry_point(value)

@@ -58,7 +58,7 @@ def is_generated_table(doc: RuleDoc) -> bool:
 def _common_pattern(name: str) -> re.Pattern[str]:
     """A `pattern` of schema/common.schema.json's $defs, compiled once: the schema stays the source of truth."""
     if name not in _PATTERNS:
-        common = json.loads((schema_dir() / "common.schema.json").read_text(encoding="utf-8"))
+        common = json.loads((Path(schema_dir()) / "common.schema.json").read_text(encoding="utf-8"))
         _PATTERNS[name] = re.compile(common["$defs"][name]["pattern"])
     return _PATTERNS[name]
 
@@ -152,7 +152,7 @@ def _validator(kind: str) -> Any:
         import jsonschema
         from referencing import Registry, Resource
 
-        base = schema_dir()
+        base = Path(schema_dir())
         resources = []
         for path in base.glob("*.json"):
             contents = json.loads(path.read_text(encoding="utf-8"))

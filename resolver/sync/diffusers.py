@@ -28,7 +28,7 @@ def mapping_order(rules_dir: Path | None = None) -> list[dict[str, Any]]:
     from resolver.rulebook.yaml_source import load_yaml_file
     from resolver.support.paths import shipped_rules_dir
 
-    path = (rules_dir or shipped_rules_dir()) / "auto_mappings.yaml"
+    path = Path(rules_dir or shipped_rules_dir()) / "auto_mappings.yaml"
     data, _ = load_yaml_file(path)
     entries = data.get("diffusers") if isinstance(data, dict) else None
     return [dict(entry) for entry in entries or () if isinstance(entry, dict)]

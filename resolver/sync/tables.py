@@ -317,7 +317,7 @@ def plan(rules: CompiledRules, output: Path | None = None, *, check: bool = Fals
     from resolver.support.paths import shipped_rules_dir
 
     if output is None:
-        output = shipped_rules_dir() / GENERATED_FILE
+        output = Path(shipped_rules_dir()) / GENERATED_FILE
     elif output.is_dir():
         output = output / GENERATED_FILE
     found = []

@@ -100,7 +100,7 @@ def _packs_from_paths(paths: Sequence[str | os.PathLike], target: bool, findings
                 pack.given.add(path.resolve())
                 if path.resolve() not in {f.resolve() for f in pack.files}:
                     pack.files.append(path)
-    shipped = shipped_rules_dir().resolve()
+    shipped = Path(shipped_rules_dir()).resolve()
     for root, pack in packs.items():
         pack.shipped = root == shipped
     return list(packs.values())
@@ -126,7 +126,7 @@ def _with_siblings(
 def _labeller(packs: list[_Pack]) -> Callable[[Path], str]:
     """Labels for messages: paths relative to the working directory; the shipped rules as rules/NAME
     (unless a pack's own file already goes by that name)."""
-    shipped = shipped_rules_dir().resolve()
+    shipped = Path(shipped_rules_dir()).resolve()
     others = {_label(f) for pack in packs if not pack.shipped for f in rule_files(pack.root)}
 
     def label(path: Path) -> str:
@@ -147,9 +147,9 @@ def validate(
     if paths:
         targets = _packs_from_paths(paths, True, report.findings)
     else:
-        targets = [_Pack(shipped_rules_dir(), rule_files(shipped_rules_dir()), True, shipped=True)]
+        targets = [_Pack(Path(shipped_rules_dir()), rule_files(Path(shipped_rules_dir())), True, shipped=True)]
     context_packs = _packs_from_paths(context, False, report.findings)
-    shipped_pack = _Pack(shipped_rules_dir(), rule_files(shipped_rules_dir()), False, shipped=True)
+    shipped_pack = _Pack(Path(shipped_rules_dir()), rule_files(Path(shipped_rules_dir())), False, shipped=True)
     label = _labeller([*targets, *context_packs, shipped_pack])
 
     parsed: dict[Path, tuple[RuleDoc | None, list[Finding]]] = {}

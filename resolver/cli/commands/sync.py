@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _shown(path: Path) -> str:
     from resolver.support.paths import shipped_rules_dir
 
-    if path.resolve().parent == shipped_rules_dir().resolve():
+    if path.resolve().parent == Path(shipped_rules_dir()).resolve():
         return f"rules/{path.name}"
     try:
         return os.path.relpath(path)
