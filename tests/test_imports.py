@@ -103,3 +103,27 @@ def test_a_plain_cli_resolve_needs_no_typing(tmp_path):
     """typing costs a cold start ~4 ms: the resolve path's modules import it only for type checkers."""
     added = cli_resolve_modules(tmp_path)
     assert "typing" not in added
+
+
+def test_a_warm_cli_resolve_imports_no_pathlib_re_json_or_pickle(tmp_path):
+    """A cold start's standard-library imports are its largest cost after our own modules: the warm path
+    (rules found by their file times, config.json through the C scanner, the C unpickler) needs none of
+    these. Run without site (-S), so an editable install's hooks, which import pathlib, do not hide them."""
+    import time
+
+    from resolver.rulebook.cache import RECENT_NS
+
+    newest = max(os.stat(p).st_mtime_ns for d in ("rules", "schema") for p in (ROOT / d).iterdir())
+    time.sleep(max(0.0, (newest + RECENT_NS - time.time_ns()) / 1e9 + 0.1))  # files just edited are hashed
+    env = {**os.environ, "TASK_RESOLVER_CACHE": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    folder = str(ROOT / "examples" / "distilbert-sst2")
+    code = (
+        "import contextlib, io\nfrom resolver.cli.main import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['resolve', {folder!r}])\n"
+    )
+    probe = LIGHT_PROBE.format(code=code)
+    subprocess.run([sys.executable, "-c", probe], check=True, env=env, capture_output=True)  # writes the cache
+    out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, check=True, env=env)
+    added = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    avoided = {"pathlib", "re", "fnmatch", "enum", "json", "pickle", "urllib.parse", "weakref", "struct", "hashlib"}
+    assert not avoided & added, sorted(avoided & added)
