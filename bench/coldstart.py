@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ from common import (
     run_standalone,
     spawn,
 )
+
+from resolver.rulebook.cache import RECENT_NS
 
 EXPECTED_TASK = "text-classification"  # what examples/distilbert-sst2 resolves to
 IMPORT_ONLY = "import resolver"
@@ -97,6 +100,9 @@ def regular_install(tmp: Path, source: Path = ROOT) -> tuple[str, str] | None:
         ours = [p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)]
         (site / "zz-bench-deps.pth").write_text("\n".join(ours) + "\n")  # paths only: their .pth files do not run
         subprocess.run([str(python), "-m", "compileall", "-q", str(site / "resolver")], check=True, capture_output=True)
+        # rule files written in the last two seconds are hashed on every start (their times may not have
+        # moved yet, resolver/rulebook/cache.py): wait, as any install is older than that when it runs
+        time.sleep(RECENT_NS / 1e9 + 0.1)
         script = venv / "bin" / "task-resolver"
         script.write_text(
             f"#!{python}\nimport sys\nfrom resolver.cli.main import entry_point\n"
