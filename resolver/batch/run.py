@@ -18,11 +18,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from resolver.batch.requests import Item, Request, as_plain
+from resolver.batch.walk import ScanTree
 from resolver.batch.worker import (
     Block,
     Outcome,
@@ -33,6 +34,7 @@ from resolver.batch.worker import (
     run_block,
     run_chunk,
     run_request,
+    scan_block,
     warm,
 )
 
@@ -252,7 +254,7 @@ class Scheduler:
             else:
                 yield from zip(map(as_plain, entry.requests), result, strict=True)
 
-    def run_blocks(self, requests: Iterable[Item]) -> Iterator[Block]:
+    def run_blocks(self, requests: Iterable[Item | ScanTree]) -> Iterator[Block]:
         """Every request's line, in input order, as Blocks of consecutive lines (settings.shape "json"
         or "csv"): a chunk's lines come back from its worker joined, with their summary counts.
         `requests` may hold plain local references as their texts (requests.read_refs)."""
@@ -264,12 +266,21 @@ class Scheduler:
         pending = self._pending
         return pending is not None and len(pending) > 0 and self._ready(pending[0])
 
-    def _entries(self, requests: Iterable[Item], *, joined: bool) -> Iterator[tuple[Any, Any]]:
+    def _entries(self, requests: Iterable[Item | ScanTree], *, joined: bool) -> Iterator[tuple[Any, Any]]:
         pending: deque[_Chunk | _Single] = deque()
         self._pending = pending
         self._in_flight = 0
         chunk: _Chunk | None = None
         for request in requests:
+            if type(request) is ScanTree:  # a --scan tree (run_blocks only): its lines after those before it
+                if chunk is not None:
+                    self._close(chunk)
+                    chunk = None
+                while pending:
+                    yield self._take()
+                for block in self._scan(request):
+                    yield None, block
+                continue
             if isinstance(request, str) or (request.error is None and request.is_local()):
                 if chunk is None:
                     chunk = _Chunk(joined=joined)
@@ -303,6 +314,84 @@ class Scheduler:
             self._close(chunk)
         while pending:
             yield self._take()
+
+    def _scan(self, tree: ScanTree) -> Iterator[Block]:
+        """A --scan tree's lines in scan order, as Blocks, the walk done by the pool's workers.
+
+        Each pool task walks on from a piece of the walk's stack (worker.scan_block: a chunk's worth
+        of folders listed, the model folders among them resolved) and returns its lines with what is
+        left of its piece, which becomes work for the next tasks. The pieces of one stack are given out
+        top first, so writing the tasks' lines in the order of their pieces is the walk's order: the
+        parent lists nothing, and each folder is listed once (its evidence comes from that listing)."""
+        settings, markers = self.settings, tree.markers
+        if self.workers <= 1:
+            stack = [tree.root]
+            while stack:
+                block, stack = scan_block(stack, self._grow(), markers, settings)
+                if block.count:
+                    yield block
+            return
+        # the walk's pieces in output order: ["todo", stack] not given out yet, ["job", future, stack,
+        # budget] in a worker (future None: to be done here), ["block", Block] done, waiting its turn
+        slots: list[list[Any]] = [["todo", [tree.root]]]
+        limit = 2 * self.workers  # pieces in workers or done behind the first one: bounded memory
+        while slots:
+            if slots[0][0] == "block":
+                yield slots.pop(0)[1]
+                continue
+            busy = sum(1 for slot in slots if slot[0] != "todo")
+            first = next((index for index, slot in enumerate(slots) if slot[0] == "todo"), None)
+            # the first piece always goes (the output waits on it); the others while there is room
+            if first is not None and (first == 0 or busy < limit):
+                self._give_out(slots, first, markers)
+                continue
+            running = [slot[1] for slot in slots if slot[0] == "job"]
+            if not any(future is None or future.done() for future in running):
+                wait(running, return_when=FIRST_COMPLETED)
+            expanded: list[list[Any]] = []
+            for slot in slots:
+                if slot[0] == "job" and (slot[1] is None or slot[1].done()):
+                    block, rest = self._scanned(slot[1], slot[2], slot[3], markers)
+                    if block.count:
+                        expanded.append(["block", block])
+                    if rest:
+                        expanded.append(["todo", rest])
+                else:
+                    expanded.append(slot)
+            slots = expanded
+
+    def _give_out(self, slots: list[list[Any]], index: int, markers: frozenset[str]) -> None:
+        """Send the top of the stack piece `slots[index]` to the pool, as a job slot just before it."""
+        todo = slots[index][1]
+        budget = self._grow()
+        job = todo[-budget:]  # the top of the stack: its lines come before the rest's
+        del todo[-budget:]
+        try:
+            future: Future | None = self._start_processes().submit(scan_block, job, budget, markers, self.settings)
+        except RuntimeError:  # the pool is broken (a worker was killed): this process carries on alone
+            future = None
+        if todo:
+            slots.insert(index, ["job", future, job, budget])
+        else:
+            slots[index] = ["job", future, job, budget]
+
+    def _scanned(
+        self, future: Future | None, job: list[str], budget: int, markers: frozenset[str]
+    ) -> tuple[Block, list[str]]:
+        """A scan task's lines and what is left of its stack, however its worker fared."""
+        if future is None:
+            return scan_block(job, budget, markers, self.settings)
+        try:
+            return future.result()
+        except Exception as error:  # a worker process died: its model folders get that error's lines
+            return scan_block(job, budget, markers, self.settings, failed=error)
+
+    def _grow(self) -> int:
+        """The size of the next chunk (a scan task's budget), growing it for the one after."""
+        size = self.chunksize
+        if not self.fixed:
+            self.chunksize = min(2 * self.chunksize, self.max_chunk)
+        return size
 
     def _close(self, chunk: _Chunk) -> None:
         """A chunk is complete: send it to the pool (or keep it for this process), and size the next one."""

@@ -16,22 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from resolver.batch.requests import BatchInputError, Request
-from resolver.errors import EvidenceError, TaskResolverError
-from resolver.evidence.folder import read_json_document
-
-PIPELINE_FILE = "model_index.json"  # a diffusers pipeline: its components are parts, not models
-MODULES_FILE = "modules.json"  # a sentence-transformers model: its module folders are parts of it
-WEIGHT_SUFFIXES = (".safetensors", ".gguf")  # a folder holding weights is a model folder even without a config
-_SKIP = {"__pycache__", "node_modules"}
-
+from resolver.batch.walk import (  # noqa: F401 - the scan's names, as this module has always offered them
+    MODULES_FILE,
+    PIPELINE_FILE,
+    WEIGHT_SUFFIXES,
+    ScanTree,
+    look_folder,
+    model_markers,
+    scan_root,
+)
+from resolver.errors import TaskResolverError
 
 # ------------------------------------------------------------------ --scan DIR
-
-
-def model_markers(documents: Iterable[str]) -> frozenset[str]:
-    """The file names that make a folder a model folder: the top-level documents the rules read."""
-    names = {name for name in documents if "/" not in name}
-    return frozenset(names | {PIPELINE_FILE, MODULES_FILE})
 
 
 def scan_folders(root: str | os.PathLike, markers: Iterable[str]) -> Iterator[Request]:
@@ -41,71 +37,18 @@ def scan_folders(root: str | os.PathLike, markers: Iterable[str]) -> Iterator[Re
     of a diffusers pipeline (named in its model_index.json) are reported as the pipeline's `parts`
     and not as models of their own; the module folders of a sentence-transformers model are skipped.
     Hidden folders (.git, .cache, ...) and symlinked folders (loops) are not entered.
+    (The batch's pool walks the tree in its workers instead: worker.scan_block, the same folders.)
     """
-    base = Path(root).expanduser()
-    if not base.is_dir():
-        raise BatchInputError(f"--scan: {base} is not a folder", hint="pass the folder that holds the models")
     wanted = frozenset(markers)
-    stack = [str(base)]
+    stack = [scan_root(root)]
     while stack:
         folder = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                files, folders = [], []
-                for entry in entries:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            if not entry.name.startswith(".") and entry.name not in _SKIP:
-                                folders.append(entry.name)
-                        else:
-                            files.append(entry.name)
-                    except OSError:
-                        continue
-        except OSError as exc:
-            yield Request(
-                ref=folder,
-                error=EvidenceError(f"cannot list {folder}: {exc.strerror or exc}", hint="check its permissions"),
-            )
-            continue
-        names = set(files)
-        owned: set[str] = set()
-        parts: tuple[str, ...] = ()
-        if names & wanted or any(name.endswith(WEIGHT_SUFFIXES) for name in files):
-            if PIPELINE_FILE in names:
-                components = _components(Path(folder) / PIPELINE_FILE)
-                owned = components & set(folders)
-                parts = tuple(
-                    sorted(name for name in owned if os.path.isfile(os.path.join(folder, name, "config.json")))
-                )
-            if MODULES_FILE in names:
-                owned |= _modules(Path(folder) / MODULES_FILE) & set(folders)
-            yield Request(ref=folder, parts=parts)
-        stack.extend(os.path.join(folder, name) for name in sorted(folders, reverse=True) if name not in owned)
-
-
-def _components(path: Path) -> set[str]:
-    """The component names of a diffusers model_index.json (keys whose value is [library, class])."""
-    data = _json(path)
-    return {key for key, value in data.items() if not key.startswith("_") and isinstance(value, list)}
-
-
-def _modules(path: Path) -> set[str]:
-    """The module folders of a sentence-transformers modules.json."""
-    data = _json(path, want=list)
-    found = set()
-    for module in data:
-        where = module.get("path") if isinstance(module, dict) else None
-        if isinstance(where, str) and where.strip("/") and "/" not in where.strip("/"):
-            found.add(where.strip("/"))
-    return found
-
-
-def _json(path: Path, want: type = dict) -> Any:
-    try:
-        data = read_json_document(path, str(path))
-    except EvidenceError:
-        return want()  # the folder's own resolution reports the broken file
-    return data if isinstance(data, want) else want()
+        found = look_folder(folder, wanted)
+        if found.error is not None:
+            yield Request(ref=folder, error=found.error)
+        elif found.model:
+            yield Request(ref=folder, parts=found.parts)
+        stack.extend(found.children)
 
 
 # ------------------------------------------------------------------ --cache

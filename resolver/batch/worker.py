@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from resolver.api import Resolver
-from resolver.batch.requests import Item, Request, as_plain
+from resolver.batch.requests import Item, Request, as_plain, plain_request
+from resolver.batch.walk import look_folder
 from resolver.engine.resolution import Resolution
 from resolver.errors import TaskResolverError
+from resolver.evidence.folder import from_folder
 
 # Output shapes: "object" (the Resolution or the error itself, for resolve_many), "json" (a JSON line),
 # "csv" (a CSV line with CSV_COLUMNS), "record" (the JSON line's dict, for Dask bags and frames).
@@ -98,10 +100,21 @@ def _takes_timeout(resolver: Resolver) -> bool:
     return _TAKES_TIMEOUT
 
 
-def resolve_request(resolver: Resolver, request: Request, settings: Settings) -> Resolution:
-    """Resolve one request with the batch's options (the request's own options win)."""
+def resolve_request(
+    resolver: Resolver, request: Request, settings: Settings, names: frozenset[str] | None = None
+) -> Resolution:
+    """Resolve one request with the batch's options (the request's own options win).
+
+    `names`: the entries of the folder `request.ref` names (a plain path request), just listed by a
+    --scan and all files: its evidence is made from them (from_folder's `names`), with no second listing."""
     if request.error is not None:
         raise request.error
+    if names is not None:
+        task = request.task or settings.task
+        # resolve()'s order: an unknown task is the error before anything is read
+        canonical = resolver.normalize_task(task) if task is not None else None
+        evidence = from_folder(request.ref, resolver.rules.documents, skip_broken=canonical is not None, names=names)
+        return resolver.resolve_evidence(evidence, task=task, library=request.library or settings.library)
     if request.record is not None and request.revision:
         _keep_record(request, settings)
     options: dict[str, Any] = {
@@ -128,11 +141,12 @@ def _keep_record(request: Request, settings: Settings) -> None:
         save_record(hub, request.ref, request.record, None)
 
 
-def run_request(request: Request, settings: Settings) -> Outcome:
-    """Resolve one request and shape the outcome; a failure of any kind is an outcome, never raised."""
+def run_request(request: Request, settings: Settings, names: frozenset[str] | None = None) -> Outcome:
+    """Resolve one request and shape the outcome; a failure of any kind is an outcome, never raised.
+    (`names`: resolve_request's.)"""
     resolver = resolver_for(settings.rule_paths)
     try:
-        resolution = resolve_request(resolver, request, settings)
+        resolution = resolve_request(resolver, request, settings, names)
     except Exception as error:  # a bad input never stops the run: every failure is reported
         return error_outcome(request, error, settings)
     parts = [_part(resolver, request, name, settings) for name in request.parts]
@@ -202,6 +216,35 @@ def run_block(requests: Sequence[Item], settings: Settings) -> Block:
     """A pool task for a line shape: a chunk of requests (or plain references' texts) resolved, in
     order, as one Block."""
     return block_of(run_request(as_plain(request), settings) for request in requests)
+
+
+def scan_block(
+    stack: list[str], budget: int, markers: frozenset[str], settings: Settings, failed: BaseException | None = None
+) -> tuple[Block, list[str]]:
+    """A pool task of a --scan: walk the tree on from `stack` (folders still to visit, the next one
+    last) as sources.scan_folders does, resolving each model folder met, until `budget` folders were
+    visited; returns their lines as one Block and what is left of `stack` (its lines come next).
+
+    Each folder is listed once: the walk's listing of a folder holding only files is its evidence's
+    too. `failed`: the pool broke on this task; its model folders become lines of that error."""
+    outcomes = []
+    visited = 0
+    while stack and visited < budget:
+        folder = stack.pop()
+        visited += 1
+        found = look_folder(folder, markers, names=failed is None)
+        if found.error is not None:
+            request = Request(ref=folder, error=found.error)
+            outcomes.append(error_outcome(request, found.error, settings))
+        elif found.model:
+            request = Request(ref=folder, parts=found.parts) if found.parts else plain_request(folder)
+            if failed is not None:
+                outcomes.append(error_outcome(request, failed, settings))
+            else:
+                outcomes.append(run_request(request, settings, found.names))
+        if found.children:
+            stack.extend(found.children)
+    return block_of(outcomes), stack
 
 
 def error_outcome(request: Request, error: BaseException, settings: Settings) -> Outcome:

@@ -279,14 +279,27 @@ def _spelled(base: str) -> str:
 
 
 def from_folder(
-    folder: str | os.PathLike, documents_needed: Iterable[str], subfolder: str | None = None, skip_broken: bool = False
+    folder: str | os.PathLike,
+    documents_needed: Iterable[str],
+    subfolder: str | None = None,
+    skip_broken: bool = False,
+    *,
+    names: Iterable[str] | None = None,
 ) -> Evidence:
     """Evidence from a local model folder (optionally one of its subfolders).
 
     `skip_broken`: a JSON document that cannot be read or parsed is left out with a note instead of
-    raising (the caller gave the task, so the answer does not hang on that file)."""
+    raising (the caller gave the task, so the answer does not hang on that file).
+    `names`: the folder's entries, when the caller has just listed it and found only files in it (no
+    folder, no symlink to one: then list_files' answer is exactly these names), so that it is not
+    listed again (a batch's --scan lists every folder it walks). Not with `subfolder`; the caller
+    vouches that `folder` is a folder."""
     needed = documents_needed if isinstance(documents_needed, frozenset) else frozenset(documents_needed)
     base = _spelled(os.path.expanduser(os.fspath(folder)))
+    if names is not None and not subfolder:
+        listed = names if type(names) is frozenset else frozenset(names)
+        if len(listed) < MAX_FILES:  # at the cap, list_files' own walk says what is kept
+            return _evidence(base, base, listed, needed, None, skip_broken)
     if subfolder:
         _check_folder(base)
         from pathlib import Path  # subfolders only: pathlib's import stays off the common path
@@ -330,10 +343,14 @@ def _evidence(
     base: str, root: str, listing: Any, needed: frozenset[str], subfolder: str | None, skip_broken: bool
 ) -> Evidence:
     """The Evidence of the folder `root` (`base`, or its `subfolder`), from `listing` (its open
-    `os.scandir`, None for one that cannot be listed)."""
+    `os.scandir`, None for one that cannot be listed, or the frozenset of the names of a folder
+    holding only files, below MAX_FILES of them: list_files' answer, already known)."""
     json_folders: list[str] = []
     if listing is None:
         listed: frozenset[str] = frozenset()
+        truncated = False
+    elif type(listing) is frozenset:
+        listed = listing
         truncated = False
     else:
         listed, truncated = _walk(root, listing, MAX_FILES, json_folders)

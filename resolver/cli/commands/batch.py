@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the batch modules are imported when the command runs, not a
     from resolver.batch.output import Output, Progress, Summary
     from resolver.batch.requests import BatchInputError, Item, Request
     from resolver.batch.run import Backoff
+    from resolver.batch.walk import ScanTree
     from resolver.batch.worker import Block, Outcome, Settings
 
 
@@ -110,16 +111,23 @@ def _file_lines(name: str) -> Iterator[str]:
         yield from handle
 
 
-def requests_of(args: argparse.Namespace, markers: Iterable[str], backoff: Backoff) -> Iterator[Item]:
+def requests_of(
+    args: argparse.Namespace, markers: Iterable[str], backoff: Backoff, *, walk_in_pool: bool = False
+) -> Iterator[Item | ScanTree]:
     """Every request, source by source: the input files, then --scan, --cache, --hub-list (an input
-    line that can only be a local path comes as its text: resolver.batch.requests.read_refs)."""
+    line that can only be a local path comes as its text: resolver.batch.requests.read_refs).
+    `walk_in_pool`: each --scan tree comes as one ScanTree, walked by the Scheduler's workers (the
+    same folders, in the same order), not folder by folder here."""
     from resolver.batch import sources
     from resolver.batch.requests import read_refs
 
     for name in args.inputs:
         yield from read_refs(_file_lines(name))
     for folder in args.scan:
-        yield from sources.scan_folders(folder, markers)
+        if walk_in_pool:
+            yield sources.ScanTree(folder, markers)
+        else:
+            yield from sources.scan_folders(folder, markers)
     if args.cache:
         yield from sources.cache_snapshots(args.cache_dir)
     if args.hub_list:
@@ -194,7 +202,9 @@ def run(args: argparse.Namespace) -> int:
                 settings, workers=args.workers, chunksize=args.chunksize, backoff=backoff, local_pool=local
             ) as scheduler:
                 markers = _markers(settings)
-                requests = _skipping(requests_of(args, markers, backoff), done, summary)
+                # --resume skips what the output answers, folder by folder: then the tree is walked here
+                walk_in_pool = not done
+                requests = _skipping(requests_of(args, markers, backoff, walk_in_pool=walk_in_pool), done, summary)
                 _drain(scheduler.run_blocks(requests), output, report, summary, progress, ready=scheduler.ready)
     finally:
         output.close()
@@ -213,7 +223,9 @@ def _markers(settings: Settings) -> frozenset[str]:
     return model_markers(resolver_for(settings.rule_paths).rules.documents)
 
 
-def _skipping(requests: Iterator[Item], done: dict[tuple[str, str], int] | None, summary: Summary) -> Iterator[Item]:
+def _skipping(
+    requests: Iterator[Item | ScanTree], done: dict[tuple[str, str], int] | None, summary: Summary
+) -> Iterator[Item | ScanTree]:
     """--resume: leave out the requests the output file already answers (as many times as it does)."""
     from resolver.batch.requests import item_key
 
