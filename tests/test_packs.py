@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -166,14 +167,22 @@ def test_the_direct_entry_point_reader_agrees_with_importlib_metadata(group):
 
 
 def test_installing_and_removing_a_pack_is_seen_at_once(site, tmp_path, monkeypatch):
-    """The list of installed packs is cached under a key of the path's folders and what they list: a
-    new or removed distribution is a new key."""
-    monkeypatch.setenv("TASK_RESOLVER_CACHE", str(tmp_path / "cache"))
-    assert installed_rule_paths() == []
+    """The list of installed packs is cached under a key of the path's folders and their times: a new
+    or removed distribution changes its folder's time. A folder changed within two seconds is read
+    afresh each time (a second change in the same clock tick would not move its time)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TASK_RESOLVER_CACHE", str(cache))
     pack = rule_pack(tmp_path / "pack", "image-segmentation")
     package = site({"acme": "acme_rules:RULES"}, module=f"RULES = {str(pack)!r}")
+    folder = package.parent
     assert installed_rule_paths() == [pack]
+    assert not list(cache.glob("entry-points-*"))  # just installed: read, not cached
+    an_hour_ago = os.stat(folder).st_mtime - 3600
+    os.utime(folder, (an_hour_ago, an_hour_ago))
+    assert installed_rule_paths() == [pack]
+    assert len(list(cache.glob("entry-points-*"))) == 1
     assert installed_rule_paths() == [pack]  # from the cache, the same
-    assert list((tmp_path / "cache").glob("entry-points-*"))
-    shutil.rmtree(package.parent / "acme_rules-1.0.dist-info")
+    shutil.rmtree(folder / "acme_rules-1.0.dist-info")  # uninstalled: the folder's time moves
+    assert installed_rule_paths() == []
+    os.utime(folder, (an_hour_ago + 1, an_hour_ago + 1))
     assert installed_rule_paths() == []

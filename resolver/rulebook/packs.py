@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from resolver.errors import RuleError
 from resolver.support.files import read_regular_text
@@ -38,40 +39,48 @@ def entry_point_specs(group: str, search_path: Sequence[str] | None = None) -> l
     the same answer as `importlib.metadata.entry_points(group=...)` (the first distribution of a name
     on the path wins) for a fraction of its cost, since importing importlib.metadata alone takes
     tens of milliseconds, a third of a cold start. The answer is cached under a key of the path's
-    folders, their modification times and the distributions they list: installing, upgrading or
-    removing a package (pip replaces the whole dist-info folder) is a new key.
+    folders and their modification times: installing, upgrading or removing a package (pip replaces
+    the whole dist-info folder) changes its folder's time. Folders changed in the last two seconds
+    are read afresh (a second change in the same clock tick would leave the time as it was).
     """
-    listings: list[tuple[str, list[str]]] = []
+    from resolver.rulebook.cache import RECENT_NS, hex_digest, read_note, write_note
+
+    folders: list[str] = []
     key = [group]
+    newest = 0
     for entry in search_path if search_path is not None else sys.path:
         folder = os.path.abspath(entry or ".")
         try:
-            names = sorted(os.listdir(folder))
             changed = os.stat(folder).st_mtime_ns
         except (OSError, ValueError):
             continue
-        distributions = [name for name in names if name.endswith((".dist-info", ".egg-info"))]
-        listings.append((folder, distributions))
-        key.append(f"{folder}\0{changed}\0" + "\0".join(distributions))
-    from resolver.rulebook.cache import hex_digest, read_note, write_note
-
+        folders.append(folder)
+        key.append(f"{folder}\0{changed}")
+        newest = max(newest, changed)
     digest = hex_digest("\n".join(key))
     note = f"entry-points-{digest[:32]}"
-    cached = read_note(note, digest)
+    settled = newest <= time.time_ns() - RECENT_NS
+    cached = read_note(note, digest) if settled else None
     if cached is not None:
         return [tuple(line.split("\0", 1)) for line in cached.splitlines()]  # type: ignore[misc]
-    found = _read_entry_points(listings, f"[{group}]")
-    if not any("\0" in name or "\0" in value for name, value in found):
+    found = _read_entry_points(folders, f"[{group}]")
+    if settled and not any("\0" in name or "\0" in value for name, value in found):
         write_note(note, digest, "".join(f"{name}\0{value}\n" for name, value in found))
     return found
 
 
-def _read_entry_points(listings: Sequence[tuple[str, list[str]]], header: str) -> list[tuple[str, str]]:
-    """The entry points of the `header` section in the listed distributions' entry_points.txt, by name."""
+def _read_entry_points(folders: Sequence[str], header: str) -> list[tuple[str, str]]:
+    """The entry points of the `header` section in the entry_points.txt of the folders' distributions, by name."""
     seen: set[str] = set()
     found: dict[str, str] = {}
-    for folder, names in listings:
+    for folder in folders:
+        try:
+            names = sorted(os.listdir(folder))
+        except (OSError, ValueError):
+            continue
         for name in names:
+            if not name.endswith((".dist-info", ".egg-info")):
+                continue
             distribution = name.rsplit(".", 1)[0].split("-", 1)[0].lower().replace("_", "-").replace(".", "-")
             if distribution in seen:
                 continue
