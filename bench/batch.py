@@ -11,7 +11,12 @@ On N model folders made for the run (config.json of a few architectures, a weigh
 - `task-resolver batch FILE -o OUT --workers 1|2` in a fresh process (JSON lines with the trace, the
   way users run it), its start-up (a one-folder batch with the same --workers: two workers' start-up
   includes forking the pool) reported and subtracted for the per-folder cost;
-- `task-resolver batch --scan DIR` of the same folders, --workers 1|2 (the parent walks the tree);
+- `task-resolver batch --scan DIR` of the same folders, --workers 1|2 (the pool's workers walk the tree);
+- the CPU time of the batch's own process and of its pool's workers, per folder (`cpu_us`: the
+  command's `main()` run in a child that reports its getrusage, start-up left out): the parent's share
+  with two workers is what caps their speed-up, and the CPU bound `2 x one worker's CPU / (parent +
+  workers' CPU)` is the speed-up two free cores would give, a figure others' load on a shared VM moves
+  much less than wall times;
 - the ceiling for two workers at that moment: the line-making work of the loop split over two forked
   processes against one (on a shared VM, others' load can take the second core: then no batch scales);
 - peak RSS of the batch process at N and at N/10 (streaming: it should not grow with N);
@@ -137,6 +142,26 @@ def batch_cli(refs: Path, out: Path, workers: int, *, scan: bool = False) -> Any
     return spawn(command, child_env(), cwd=ROOT)
 
 
+CPU_CHILD = """
+import resource, sys, time
+from resolver.cli.main import main
+before = resource.getrusage(resource.RUSAGE_SELF)
+main(sys.argv[1:])
+me, pool = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(me.ru_utime + me.ru_stime - before.ru_utime - before.ru_stime, pool.ru_utime + pool.ru_stime)
+"""
+
+
+def batch_cpu(source: list[str], out: Path, workers: int) -> tuple[float, float]:
+    """(CPU seconds of the batch's own process from main() on, CPU seconds of its pool's workers)."""
+    import subprocess
+
+    command = [sys.executable, "-c", CPU_CHILD, "batch", *source, "-o", str(out), "--workers", str(workers), "--quiet"]
+    done = subprocess.run(command, env=child_env(), cwd=ROOT, capture_output=True, text=True, check=True)
+    parent, pool = done.stdout.split()
+    return float(parent), float(pool)
+
+
 def dask_figures(folders: list[str], workers: int) -> dict[str, Any]:
     import resource
 
@@ -207,6 +232,9 @@ def main() -> None:
             "lines_2_processes": [],
         }
         cli: dict[str, list[Any]] = {"start": [], "start_2": [], "w1": [], "w2": [], "small": [], "s1": [], "s2": []}
+        cpu: dict[str, list[tuple[float, float]]] = {"file_1": [], "file_2": [], "scan_1": [], "scan_2": []}
+        cpu_start: dict[int, list[tuple[float, float]]] = {1: [], 2: []}  # a one-folder run's: subtracted
+        sources = {"file": [str(refs)], "scan": ["--scan", str(root / "models")]}
         loads = []
         for _ in range(args.runs):  # interleaved: every variant sees the same machine load
             loads.append(_load())
@@ -228,6 +256,12 @@ def main() -> None:
             scanned = out.read_bytes()
             cli["s2"].append(batch_cli(root / "models", out, 2, scan=True))
             assert out.read_bytes() == scanned == lines.read_bytes(), "--scan finds the folders in the same order"
+            for name in cpu:
+                source, workers = name.split("_")
+                cpu[name].append(batch_cpu(sources[source], out, int(workers)))
+                assert out.read_bytes() == scanned
+            for workers in cpu_start:
+                cpu_start[workers].append(batch_cpu([str(one)], out, workers))
         n = args.folders
         runs_us = {name: [1e6 * v / n for v in values] for name, values in timings.items()}
         starts = [s.seconds for s in cli["start"]]
@@ -255,6 +289,22 @@ def main() -> None:
             "batch --scan speed-up 2 workers vs 1": ("batch_scan_1", "batch_scan_2"),
         }
         ratios = {label: run_ratios(*pair) for label, pair in pairs.items()}
+        for name, values in cpu.items():  # each run's start-up (its round's one-folder run) subtracted
+            starts_cpu = cpu_start[int(name.split("_")[1])]
+            values[:] = [(p - sp, w - sw) for (p, w), (sp, sw) in zip(values, starts_cpu, strict=True)]
+        cpu_us = {
+            name: {
+                "parent": round(statistics.median(1e6 * p / n for p, _ in values), 1),
+                "workers": round(statistics.median(1e6 * w / n for _, w in values), 1),
+            }
+            for name, values in cpu.items()
+        }
+        for source in sources:  # the speed-up two free cores would give, from the CPU each process used
+            bound = [
+                2 * (p1 + w1) / (p2 + w2)
+                for (p1, w1), (p2, w2) in zip(cpu[f"{source}_1"], cpu[f"{source}_2"], strict=True)
+            ]
+            ratios[f"CPU bound of 2 workers vs 1, {source}"] = bound
         start = statistics.median(starts)
         w1 = statistics.median(s.seconds for s in cli["w1"])
         w2 = statistics.median(s.seconds for s in cli["w2"])
@@ -265,6 +315,7 @@ def main() -> None:
             "load_1min": {"before": load_before, "each_round": loads, "after": _load()},
             "per_folder_us": {k: round(v, 1) for k, v in per.items()},
             "per_folder_us_range": {k: _spread(v) for k, v in runs_us.items()},
+            "cpu_us": cpu_us,
             "ratios": {label: round(statistics.median(values), 2) for label, values in ratios.items()},
             "ratios_range": {label: _spread(values, 2) for label, values in ratios.items()},
             "targets": {
