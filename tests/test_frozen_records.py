@@ -186,3 +186,40 @@ def test_the_trace_step_candidate_and_serving_are_the_named_tuples_they_were(res
     assert Serving()._replace(runner="generate").describe() == "generate runner"
     assert pickle.loads(pickle.dumps(resolution.trace)) == resolution.trace
     assert isinstance(resolution.trace, Trace)
+
+
+def test_the_named_tuple_class_is_what_collections_makes():
+    """named_tuple builds the class collections.namedtuple builds (collections stays out of a cold start)."""
+    import collections
+
+    from resolver.support.frozen import named_tuple
+
+    ours = named_tuple("Point", ("x", "y", "z"), (None, 3), __name__)
+    theirs = collections.namedtuple("Point", ["x", "y", "z"], defaults=[None, 3], module=__name__)
+    assert sorted(vars(ours)) == sorted(vars(theirs))
+    for attribute in ("_fields", "_field_defaults", "__doc__", "__match_args__", "__module__"):
+        assert getattr(ours, attribute) == getattr(theirs, attribute), attribute
+    assert ours.__new__.__defaults__ == theirs.__new__.__defaults__ and ours.x.__doc__ == theirs.x.__doc__
+    calls = [
+        lambda cls: cls(1),
+        lambda cls: cls(x=1, z=4),
+        lambda cls: cls._make([1, 2, 3]),
+        lambda cls: cls(1)._replace(y=9),
+        lambda cls: cls(1)._asdict(),
+        lambda cls: cls(1).__getnewargs__(),
+        lambda cls: cls(),
+        lambda cls: cls(1, 2, 3, 4),
+        lambda cls: cls(1, w=2),
+        lambda cls: cls._make([1]),
+        lambda cls: cls(1)._replace(w=1),
+    ]
+
+    def outcome(call, cls):
+        try:
+            made = call(cls)
+        except (TypeError, ValueError) as error:
+            return type(error), str(error)
+        return repr(made), made if not isinstance(made, tuple) else tuple(made)
+
+    for call in calls:
+        assert outcome(call, ours) == outcome(call, theirs)

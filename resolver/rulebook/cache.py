@@ -39,10 +39,35 @@ else:  # the same SHA-256 without hashlib, whose import loads OpenSSL (~5 ms of 
             from _sha2 import sha256  # CPython >= 3.12
         except ImportError:
             from hashlib import sha256
-    try:  # the C unpickler itself: pickle.py's import (and its regular expressions) is a cold start's cost
-        from _pickle import dumps, loads
-    except ImportError:
-        from pickle import dumps, loads
+
+    def _c_pickle() -> tuple[Any, Any]:
+        """(dumps, loads) of the C pickler, imported without pickle.py (its regular expressions) and,
+        in a process that has not imported functools yet, without functools either.
+
+        _pickle's module set-up imports functools for one name, `partial`, which is `_functools.partial`
+        itself; functools imports collections, and the two are a tenth of a cold start's work. So while
+        _pickle is imported, and only then, `sys.modules` holds a stand-in with that one name. A process
+        with threads has imported functools already (threading imports it): then nothing is stood in.
+        """
+        import sys
+
+        stand_in = None
+        if "functools" not in sys.modules:
+            from _functools import partial
+
+            stand_in = type(sys)("functools")
+            stand_in.partial = partial
+            sys.modules["functools"] = stand_in
+        try:
+            from _pickle import dumps, loads
+        except ImportError:
+            from pickle import dumps, loads
+        finally:
+            if stand_in is not None and sys.modules.get("functools") is stand_in:
+                del sys.modules["functools"]
+        return dumps, loads
+
+    dumps, loads = _c_pickle()
 
 MAX_CACHE_BYTES = 256 << 20  # a compiled rule set pickles to about 1 MiB
 MAX_NOTE_BYTES = 1 << 20  # an index or a list of entry points: a few lines

@@ -275,19 +275,82 @@ class NamedTupleMeta(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
         if not bases:  # NamedTuple itself
             return super().__new__(mcs, name, bases, namespace)
-        import collections
-
-        make: Any = collections.namedtuple  # called with names known at run time only
         annotations = namespace.get("__annotations__", {})
         defaults = [namespace[field] for field in annotations if field in namespace]
         if any(field in namespace for field in list(annotations)[: len(annotations) - len(defaults)]):
             raise TypeError(f"{name}: a field without a default follows one with a default")
-        made: Any = make(name, list(annotations), defaults=defaults, module=namespace["__module__"])
+        made: Any = named_tuple(name, tuple(annotations), tuple(defaults), namespace["__module__"])
         made.__annotations__ = made.__new__.__annotations__ = dict(annotations)
         for key, value in namespace.items():
             if key not in annotations and key not in ("__module__", "__annotations__"):
                 setattr(made, key, value)
         return made
+
+
+def named_tuple(name: str, fields: tuple[str, ...], defaults: tuple[Any, ...], module: str) -> type:
+    """The class `collections.namedtuple(name, fields, defaults=defaults, module=module)` makes (the same
+    constructor, accessors, repr, `_make`, `_replace`, `_asdict`, pickling), without importing
+    collections, which with what it imports is a twentieth of a cold start's work."""
+    from _collections import _tuplegetter  # the C field accessor namedtuple itself uses
+
+    for field in fields:
+        if not field.isidentifier() or field.startswith("_") or field in _RESERVED:
+            raise ValueError(f"{name}: {field!r} cannot be a field name")
+    arguments = ", ".join(fields)
+    namespace = {"_tuple_new": tuple.__new__}
+    # the constructor's signature (and its errors for a missing or extra argument) as namedtuple's own
+    exec(
+        f"def __new__(_cls, {arguments}):\n    return _tuple_new(_cls, ({arguments}{',' if fields else ''}))", namespace
+    )
+    constructor = namespace["__new__"]
+    constructor.__defaults__ = defaults or None
+    constructor.__qualname__ = f"{name}.__new__"
+    constructor.__doc__ = f"Create new instance of {name}({arguments})"
+    shown = "(" + ", ".join(f"{field}=%r" for field in fields) + ")"
+
+    def _make(cls: type, iterable: Any) -> Any:
+        made = tuple.__new__(cls, iterable)
+        if len(made) != len(fields):
+            raise TypeError(f"Expected {len(fields)} arguments, got {len(made)}")
+        return made
+
+    def _replace(self: Any, /, **changes: Any) -> Any:
+        made = self._make(map(changes.pop, fields, self))
+        if changes:
+            raise ValueError(f"Got unexpected field names: {list(changes)!r}")
+        return made
+
+    def __repr__(self: Any) -> str:
+        return self.__class__.__name__ + shown % self
+
+    def _asdict(self: Any) -> dict[str, Any]:
+        return dict(zip(self._fields, self, strict=True))
+
+    def __getnewargs__(self: Any) -> tuple[Any, ...]:
+        return tuple(self)
+
+    body: dict[str, Any] = {
+        "__doc__": f"{name}({arguments})",
+        "__slots__": (),
+        "_fields": fields,
+        "_field_defaults": dict(zip(fields[len(fields) - len(defaults) :], defaults, strict=True)),
+        "__new__": constructor,
+        "_make": classmethod(_make),
+        "_replace": _replace,
+        "__repr__": __repr__,
+        "_asdict": _asdict,
+        "__getnewargs__": __getnewargs__,
+        "__match_args__": fields,
+        "__module__": module,
+    }
+    for method in (_make, _replace, __repr__, _asdict, __getnewargs__):
+        method.__qualname__ = f"{name}.{method.__name__}"
+    for index, field in enumerate(fields):
+        body[field] = _tuplegetter(index, f"Alias for field number {index}")
+    return type(name, (tuple,), body)
+
+
+_RESERVED = frozenset({"_make", "_replace", "_asdict", "_fields", "_field_defaults"})
 
 
 class NamedTuple(metaclass=NamedTupleMeta):
