@@ -105,10 +105,12 @@ def test_a_plain_cli_resolve_needs_no_typing(tmp_path):
     assert "typing" not in added
 
 
-def test_a_warm_cli_resolve_imports_no_pathlib_re_json_or_pickle(tmp_path):
+def test_a_warm_cli_resolve_imports_no_pathlib_re_json_pickle_or_collections(tmp_path):
     """A cold start's standard-library imports are its largest cost after our own modules: the warm path
-    (rules found by their file times, config.json through the C scanner, the C unpickler) needs none of
-    these. Run without site (-S), so an editable install's hooks, which import pathlib, do not hide them."""
+    (rules found by their file times, config.json through the C scanner, the C unpickler, named tuples
+    built without collections) needs none of these. Run without site (-S), so an editable install's
+    hooks, which import pathlib, hide nothing; the probe itself imports only what the interpreter has."""
+    import ast
     import time
 
     from resolver.rulebook.cache import RECENT_NS
@@ -117,13 +119,15 @@ def test_a_warm_cli_resolve_imports_no_pathlib_re_json_or_pickle(tmp_path):
     time.sleep(max(0.0, (newest + RECENT_NS - time.time_ns()) / 1e9 + 0.1))  # files just edited are hashed
     env = {**os.environ, "TASK_RESOLVER_CACHE": str(tmp_path), "PYTHONPATH": str(ROOT)}
     folder = str(ROOT / "examples" / "distilbert-sst2")
-    code = (
-        "import contextlib, io\nfrom resolver.cli.main import main\n"
-        f"with contextlib.redirect_stdout(io.StringIO()):\n    main(['resolve', {folder!r}])\n"
+    probe = (
+        "import io, sys\nbefore = set(sys.modules)\nfrom resolver.cli.main import main\n"
+        f"shown, sys.stdout = sys.stdout, io.StringIO()\nmain(['resolve', {folder!r}])\n"
+        "print(sorted(set(sys.modules) - before), file=shown)\n"
     )
-    probe = LIGHT_PROBE.format(code=code)
     subprocess.run([sys.executable, "-c", probe], check=True, env=env, capture_output=True)  # writes the cache
     out = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True, check=True, env=env)
-    added = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    added = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
+    assert "resolver.api" in added
     avoided = {"pathlib", "re", "fnmatch", "enum", "json", "pickle", "urllib.parse", "weakref", "struct", "hashlib"}
+    avoided |= {"collections", "functools", "typing", "dataclasses", "argparse", "contextlib"}
     assert not avoided & added, sorted(avoided & added)
