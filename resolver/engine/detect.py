@@ -43,9 +43,10 @@ def detect_library(state: State, library: str | None) -> str | None:
                     known = " (a library neither these rules nor the Hub's list know)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
-        else:
-            said = detector.holding(state)
-            if said is not None:
+        else:  # Detector.holding, inline (a call per detector)
+            when = detector.when
+            if when is not None and when(state):
+                said = detector.evidence(state)
                 state.trace.append(("library", "answered", "{}: {}", (detector.name, said), detector.where, None))
                 return detector.name
     state.record("library", "passed", "no library rule matches the evidence")
@@ -60,11 +61,11 @@ def detect_frameworks(state: State) -> tuple[str, ...]:
         name = detector.name
         if name is None or name in found:
             continue
-        text = detector.holding(state)
-        if text is not None:
+        when = detector.when  # Detector.holding, inline (a call per detector)
+        if when is not None and when(state):
             found.append(name)
             said.append(name)
-            said.append(text)
+            said.append(detector.evidence(state))
             where = where or detector.where
     if found:
         template = ", ".join(["{} ({})"] * len(found))  # "pt (files matching *.safetensors)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from resolver.engine.detect import detect_frameworks, detect_library, select_loader
 from resolver.engine.resolution import Candidate, Resolution, Trace
-from resolver.engine.state import Answer, State
+from resolver.engine.state import Answer, DeferredLibraryState, State
 from resolver.engine.strategies import STRATEGY_NEEDS
 from resolver.errors import ResolutionError
 from resolver.evidence.model import Evidence
@@ -25,7 +25,8 @@ def resolve_evidence(
     state = State(rules, evidence, task, task_given, STRATEGY_NEEDS)
     if evidence.notes:
         _note_evidence(state)
-    state.library = detect_library(state, library)
+    state.library = None  # until detected: a library condition of a detector holds for no library
+    state.library = found_library = detect_library(state, library)
     frameworks = detect_frameworks(state)
 
     trace = state.trace
@@ -69,20 +70,20 @@ def resolve_evidence(
     if state.layout_loader:  # a component loads with its own class, whatever task its pipeline has
         loader, loader_where = state.layout_loader
     else:
-        loader, loader_where = select_loader(rules, answer.task, state.library, state, state.trace)
+        loader, loader_where = select_loader(rules, answer.task, found_library, state, trace)
     if loader:
-        state.trace.append(("loader", "answered", loader, None, loader_where, None))
+        trace.append(("loader", "answered", loader, None, loader_where, None))
     else:
-        state.record("loader", "passed", "no loader for {} in library {}", answer.task, state.library)
+        state.record("loader", "passed", "no loader for {} in library {}", answer.task, found_library)
     serving = serving_index(rules).serving(answer.task, state)
-    state.trace.append(("serving", "answered" if serving.runner else "passed", serving.why, None, serving.where, None))
+    trace.append(("serving", "answered" if serving.runner else "passed", serving.why, None, serving.where, None))
     model_type = config.get("model_type")
     return new_frozen(
         Resolution,
         {
             "ref": evidence.ref,
             "task": answer.task,
-            "library": state.library,
+            "library": found_library,
             "framework": frameworks[0] if frameworks else None,
             "frameworks": frameworks,
             "loader": loader,
@@ -97,7 +98,7 @@ def resolve_evidence(
             "candidates": tuple(candidates),
             "specificity": "default" if winner_is_default else "specific",
             "disagreements": disagreements,
-            "trace": Trace(state.trace),
+            "trace": Trace(trace),
             "base_model": state.base_model,
             "serving": serving,
             "rules": rules,
@@ -119,8 +120,11 @@ def infer_task(
     looked for, and the library is detected only if a rule reads it (a `library:` condition, the
     library_default strategy).
     """
-    state = State(rules, evidence, task, task_given, STRATEGY_NEEDS, library is None)  # library: detected on use
-    if library is not None:
+    if library is None:
+        state: State = DeferredLibraryState(rules, evidence, task, task_given, STRATEGY_NEEDS)
+    else:
+        state = State(rules, evidence, task, task_given, STRATEGY_NEEDS)
+        state.library = None
         state.library = detect_library(state, library)
     fallback = None  # the first default answer, kept until a specific one turns up
     for name, strategy in state.plan.strategies:

@@ -44,11 +44,14 @@ class Answer:
         return f"Answer({self.task!r}, {self.message!r}, {self.where!r}, architecture={self.architecture!r})"
 
 
-_UNDETECTED: Any = object()
-
-
 class State(Facts):
-    """Everything one resolution reads and writes; it is also the Facts the rule conditions look at."""
+    """Everything one resolution reads and writes; it is also the Facts the rule conditions look at.
+
+    No __getattr__ or property on the hot attributes: either would keep CPython from specialising
+    every attribute read of a State (DeferredLibraryState has its one property in a subclass).
+    `library` is left to the caller: the engine sets it (to None, then what detection says) before
+    any rule reads it.
+    """
 
     __slots__ = (
         "rules",
@@ -62,7 +65,6 @@ class State(Facts):
         "layout_loader",
         "base_model",
         "plan",
-        "_library",
     )
 
     def __init__(
@@ -72,16 +74,12 @@ class State(Facts):
         task: str | None,
         task_given: str | None,
         strategies: Mapping[str, tuple[Callable[[State], Answer | None], Needs]],
-        detect_library_on_use: bool = False,
     ):
         self.files = files = evidence.files
         self.docs = documents = evidence.documents
         self.hub = hub = evidence.hub
         self.classes = classes = evidence.classes
         self.architecture = None
-        # without a __getattr__ (which would keep Python from specialising every attribute read of a
-        # State), the library is a property: in infer_task it is detected when a rule first reads it
-        self._library = _UNDETECTED if detect_library_on_use else None
         self._class_text = None
         self.rules = rules
         self.evidence = evidence
@@ -109,20 +107,27 @@ class State(Facts):
             text = self._class_text = classes.texts() if type(classes) is ClassChain else Facts.class_text(self)
         return text
 
-    @property  # type: ignore[override]  # Facts' slot, read through the detection it may wait for
-    def library(self) -> str | None:
-        """The detected library; in infer_task detected only when a rule first reads it."""
-        library = self._library
-        if library is _UNDETECTED:
-            library = self._library = detect_library(self, None)
-        return library
-
-    @library.setter
-    def library(self, value: str | None) -> None:
-        self._library = value
-
     def record(
         self, step: str, outcome: str, message: str, *args: Any, where: str | None = None, task: str | None = None
     ) -> None:
         """Add a trace step; with `args`, `message` is a str.format template formatted when the trace is read."""
         self.trace.append((step, outcome, message, args or None, where, task))
+
+
+class DeferredLibraryState(State):
+    """A State whose library is detected when a rule first reads it (infer_task: most answers never do)."""
+
+    __slots__ = ("_library",)
+
+    @property  # type: ignore[override]  # Facts' slot, read through the detection it may wait for
+    def library(self) -> str | None:
+        """The library, detected on the first read (until then `_library` is unset)."""
+        try:
+            return self._library
+        except AttributeError:
+            library = self._library = detect_library(self, None)
+            return library
+
+    @library.setter
+    def library(self, value: str | None) -> None:
+        self._library = value

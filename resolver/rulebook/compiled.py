@@ -298,14 +298,30 @@ class AutoClass(Record):
     where: str
 
 
-class Plan(Record):
-    """The detectors and layouts that can match evidence offering a given set of channels, in rule order."""
+class Plan:
+    """The detectors and layouts that can match evidence offering a given set of channels, in rule order.
+
+    A plain slotted class, not a Record: the engine reads a plan's fields on every resolution, and a
+    Record's `__getattr__` (its lazy fields) keeps CPython from specialising those reads.
+    """
 
     __slots__ = ("library_detect", "frameworks", "layouts", "strategies")
-    library_detect: tuple[Detector, ...]
-    frameworks: tuple[Detector, ...]
-    layouts: tuple[Layout, ...]
-    strategies: tuple[tuple[str, Callable[..., Any]], ...]  # (name, function) in fallback order
+
+    def __init__(
+        self,
+        library_detect: tuple[Detector, ...],
+        frameworks: tuple[Detector, ...],
+        layouts: tuple[Layout, ...],
+        strategies: tuple[tuple[str, Callable[..., Any]], ...],  # (name, function) in fallback order
+    ) -> None:
+        self.library_detect = library_detect
+        self.frameworks = frameworks
+        self.layouts = layouts
+        self.strategies = strategies
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Plan({fields})"
 
 
 def layout_fingerprint() -> str:
