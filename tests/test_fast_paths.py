@@ -86,3 +86,25 @@ def test_text_that_is_not_json_is_the_error_json_loads_gives(text):
     with pytest.raises(EvidenceError) as raised:
         _parse_json_document(text.encode(), "config.json")
     assert f"config.json:{expected.value.lineno}:{expected.value.colno}: not valid JSON" in str(raised.value)
+
+
+@pytest.mark.parametrize("text", ["{broken", '{"architectures": ["X"],}', '{"a": "\x01"}', '{"a": [1,]}'])
+def test_a_broken_config_json_is_a_clear_error_in_a_fresh_process(tmp_path, text):
+    """In a process that has not imported json, the C scanner cannot raise its own syntax error (it looks
+    json.decoder up in sys.modules): the reader must still say what is wrong, never show a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text(text, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TASK_RESOLVER_CACHE": str(tmp_path / "cache")}
+    for flags in ([], ["-S"]):  # -S: no site, so no .pth hook has imported json either (after a first run)
+        done = subprocess.run(
+            [sys.executable, *flags, "-m", "resolver", "resolve", str(folder)], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and "not valid JSON" in done.stderr, done.stderr

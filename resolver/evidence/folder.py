@@ -152,8 +152,11 @@ def _parse_json_document(data: bytes, shown_as: str) -> Any:
         raise EvidenceError(f"{shown_as} is not UTF-8 text", hint="re-save it as UTF-8 JSON") from None
     try:  # a value at the start followed by JSON whitespace only: json.loads' answer, from the scanner alone
         value, end = _scan_json(text, 0)
-    except (StopIteration, ValueError, RecursionError):
-        pass  # leading whitespace, a BOM left, or not JSON: json.loads below gives the answer or its error
+    except (StopIteration, ValueError, RecursionError, SystemError):
+        # leading whitespace, a BOM left, or not JSON: json.loads below gives the answer or its error. (The C
+        # scanner raises a syntax error as json.decoder's JSONDecodeError, which it finds only if json was
+        # imported: before, it fails with SystemError; json.loads imports json and reports the error.)
+        pass
     else:
         if end == len(text) or not text[end:].strip(" \t\n\r"):
             return value
