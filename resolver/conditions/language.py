@@ -162,6 +162,16 @@ def _match_config(spec: Mapping[str, Any]) -> Predicate:
 
 def _globs(patterns: list[str]) -> Predicate:
     """Any file matches any of the glob patterns (fnmatch's, case-sensitive), in one pass over the file list."""
+    if all(_shape(p) == "suffix" for p in patterns):  # the common `*.safetensors`: one C call per name
+        suffixes = tuple(p[1:] for p in patterns)
+
+        def has_suffix(facts: Facts) -> bool:
+            for name in facts.files:
+                if name.endswith(suffixes):
+                    return True
+            return False
+
+        return has_suffix
     match = glob_matcher(patterns)
 
     def predicate(facts: Facts) -> bool:
@@ -181,7 +191,9 @@ def glob_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
     fnmatch's regular expression, compiled once.
     """
     suffixes = tuple(p[1:] for p in patterns if _shape(p) == "suffix")
+    literals = frozenset(p for p in patterns if _shape(p) == "literal")
     stars = [p.split("*") for p in patterns if _shape(p) == "stars"]
+    ends = tuple(parts[-1] for parts in stars)  # a name that ends with none of these matches none of them
     others = [p for p in patterns if _shape(p) == "class"]
     regex = None
     if others:
@@ -193,18 +205,24 @@ def glob_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
     def match(name: str) -> bool:
         if suffixes and name.endswith(suffixes):
             return True
-        for parts in stars:
-            if _star_match(parts, name):
-                return True
+        if ends and name.endswith(ends):
+            for parts in stars:
+                if _star_match(parts, name):
+                    return True
+        if literals and name in literals:
+            return True
         return regex is not None and regex(name) is not None
 
     return match
 
 
 def _shape(pattern: str) -> str:
-    """`suffix` (`*` then literals), `stars` (literals and `*`) or `class` (a `?` or a `[...]`: a regex)."""
+    """`literal` (no wildcard), `suffix` (`*` then literals), `stars` (literals and `*`) or `class`
+    (a `?` or a `[...]`: a regular expression)."""
     if "?" in pattern or "[" in pattern:
         return "class"
+    if "*" not in pattern:
+        return "literal"
     return "suffix" if pattern[:1] == "*" and "*" not in pattern[1:] else "stars"
 
 
@@ -212,8 +230,6 @@ def _star_match(parts: list[str], name: str) -> bool:
     """fnmatch of a pattern of literals and `*` (given split on `*`): the literal pieces in order, the
     first at the start, the last at the end."""
     head, tail = parts[0], parts[-1]
-    if len(parts) == 1:
-        return name == head
     if len(name) < len(head) + len(tail) or not name.startswith(head) or not name.endswith(tail):
         return False
     position, end = len(head), len(name) - len(tail)
