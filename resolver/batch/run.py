@@ -272,7 +272,7 @@ class Scheduler:
         self._in_flight = 0
         chunk: _Chunk | None = None
         for request in requests:
-            if type(request) is ScanTree:  # a --scan tree (run_blocks only): its lines after those before it
+            if isinstance(request, ScanTree):  # a --scan tree (run_blocks only): its lines after those before it
                 if chunk is not None:
                     self._close(chunk)
                     chunk = None

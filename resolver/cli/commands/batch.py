@@ -185,12 +185,11 @@ def run(args: argparse.Namespace) -> int:
         raise _usage(f"cannot write {exc.filename}: {exc.strerror or exc}", "pass a file path you can write") from None
     try:
         if args.engine == "dask":
-            from resolver.batch.requests import as_plain
             from resolver.dask import run_on_dask
 
             markers = _markers(settings)
             stream = run_on_dask(
-                map(as_plain, _skipping(requests_of(args, markers, backoff), done, summary)),
+                _plain_requests(_skipping(requests_of(args, markers, backoff), done, summary)),
                 settings,
                 scheduler=args.scheduler,
                 workers=args.workers,
@@ -228,17 +227,32 @@ def _skipping(
 ) -> Iterator[Item | ScanTree]:
     """--resume: leave out the requests the output file already answers (as many times as it does)."""
     from resolver.batch.requests import item_key
+    from resolver.batch.walk import ScanTree
 
     if not done:
         yield from requests
         return
     for request in requests:
+        if isinstance(request, ScanTree):  # not made with --resume (the parent walks the trees): kept whole
+            yield request
+            continue
         key = item_key(request)
         if done.get(key, 0) > 0:
             done[key] -= 1
             summary.skipped += 1
             continue
         yield request
+
+
+def _plain_requests(items: Iterable[Item | ScanTree]) -> Iterator[Request]:
+    """The Requests of the items (the Dask engine's: its client walks --scan trees folder by folder)."""
+    from resolver.batch.requests import as_plain
+    from resolver.batch.walk import ScanTree
+
+    for item in items:
+        if isinstance(item, ScanTree):
+            raise TypeError("a ScanTree is walked by the local Scheduler only")
+        yield as_plain(item)
 
 
 def _as_blocks(stream: Iterable[tuple[Request, Outcome]]) -> Iterator[Block]:
