@@ -299,19 +299,21 @@ class Resolver:
             return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
         skip_broken = canonical is not None  # a given task answers past a broken document, as --task's hint says
         try:
-            # a str (a folder or a repo id) skips Resolver.evidence's type dispatch
-            gather = self._path_evidence if type(ref) is str else self._evidence_of
-            evidence = gather(
-                ref,
-                subfolder,
-                skip_broken,
-                revision=revision,
-                token=token,
-                offline=offline,
-                cache_dir=cache_dir,
-                timeout=timeout,
-                verbose=verbose,
-            )
+            evidence = None
+            if type(ref) is str and subfolder is None and ref.strip():  # a folder path: a catalogue's common case
+                evidence = folder_evidence(ref, self.rules.documents, skip_broken)
+            if evidence is None:
+                hub_options = dict(
+                    revision=revision,
+                    token=token,
+                    offline=offline,
+                    cache_dir=cache_dir,
+                    timeout=timeout,
+                    verbose=verbose,
+                )
+                # a str (a repo id, a subfolder's path) skips Resolver.evidence's type dispatch
+                gather = self._path_evidence if type(ref) is str else self._evidence_of
+                evidence = gather(ref, subfolder, skip_broken, **hub_options)
         except TaskResolverError as error:  # offline or unreachable, nothing cached: a given task still answers
             from resolver.evidence.hub.errors import HubUnavailable  # imported already by whatever raised it
 
