@@ -30,8 +30,8 @@ def detect_library(state: State, library: str | None) -> str | None:
         name = normalize_library(rules, library)
         state.record("library", "answered", "{} (given explicitly)", name, where=rules.libraries[name].where)
         return name
-    for detector in state.plan.library_detect:
-        if detector.use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
+    for detector, use, when in state.plan.library_tests():
+        if use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
             value = state.evidence.hub.get("library_name")
             if isinstance(value, str) and value:
                 name = library_key(value)
@@ -43,12 +43,10 @@ def detect_library(state: State, library: str | None) -> str | None:
                     known = " (a library neither these rules nor the Hub's list know)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
-        else:  # Detector.holding, inline (a call per detector)
-            when = detector.when
-            if when is not None and when(state):
-                said = detector.evidence(state)
-                state.trace.append(("library", "answered", "{}: {}", (detector.name, said), detector.where, None))
-                return detector.name
+        elif when is not None and when(state):  # Detector.holding, inline (a call per detector)
+            said = detector.evidence(state)
+            state.trace.append(("library", "answered", "{}: {}", (detector.name, said), detector.where, None))
+            return detector.name
     state.record("library", "passed", "no library rule matches the evidence")
     return None
 
@@ -57,12 +55,10 @@ def detect_frameworks(state: State) -> tuple[str, ...]:
     found: list[str] = []
     said: list[str] = []
     where = None
-    for detector in state.plan.frameworks:
-        name = detector.name
+    for detector, name, when in state.plan.framework_tests():
         if name is None or name in found:
             continue
-        when = detector.when  # Detector.holding, inline (a call per detector)
-        if when is not None and when(state):
+        if when is not None and when(state):  # Detector.holding, inline (a call per detector)
             found.append(name)
             said.append(name)
             said.append(detector.evidence(state))

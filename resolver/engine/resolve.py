@@ -78,32 +78,34 @@ def resolve_evidence(
     serving = serving_index(rules).serving(answer.task, state)
     trace.append(("serving", "answered" if serving.runner else "passed", serving.why, None, serving.where, None))
     model_type = config.get("model_type")
-    return new_frozen(
-        Resolution,
-        {
-            "ref": evidence.ref,
-            "task": answer.task,
-            "library": found_library,
-            "framework": frameworks[0] if frameworks else None,
-            "frameworks": frameworks,
-            "loader": loader,
-            "strategy": decided_by,
-            "where": answer.where,
-            "model_type": model_type if isinstance(model_type, str) else None,
-            "architecture": architecture,
-            "source": evidence.source,
-            "subfolder": evidence.subfolder,
-            "revision": evidence.revision,
-            "component": answer.component or state.component,
-            "candidates": tuple(candidates),
-            "specificity": "default" if winner_is_default else "specific",
-            "disagreements": disagreements,
-            "trace": Trace(trace),
-            "base_model": state.base_model,
-            "serving": serving,
-            "rules": rules,
-        },
-    )
+    values = {
+        "ref": evidence.ref,
+        "task": answer.task,
+        "library": found_library,
+        "framework": frameworks[0] if frameworks else None,
+        "frameworks": frameworks,
+        "loader": loader,
+        "strategy": decided_by,
+        "where": answer.where,
+        "model_type": model_type if isinstance(model_type, str) else None,
+        "architecture": architecture,
+        "source": evidence.source,
+        "subfolder": evidence.subfolder,
+        "revision": evidence.revision,
+        "component": answer.component or state.component,
+        "candidates": tuple(candidates),
+        "specificity": "default" if winner_is_default else "specific",
+        "disagreements": disagreements,
+        "trace": Trace(trace),
+        "base_model": state.base_model,
+        "serving": serving,
+        "rules": rules,
+    }
+    if len(values) == _RESOLUTION_FIELD_COUNT:  # new_frozen's work, inline: the values become the __dict__
+        resolution = _new(Resolution)
+        _set(resolution, "__dict__", values)
+        return resolution
+    return new_frozen(Resolution, values)  # Resolution's fields changed: its constructor checks them
 
 
 def infer_task(
@@ -142,6 +144,9 @@ def infer_task(
     raise _no_answer(state)
 
 
+_new = object.__new__
+_set = object.__setattr__
+_RESOLUTION_FIELD_COUNT = len(Resolution._fields)
 _candidate = tuple.__new__  # Candidate(task, strategy, where) without the named tuple's Python-level __new__
 
 # Strategies whose answers are always defaults; other answers are defaults when their rule case says so.

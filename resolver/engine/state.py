@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from resolver.rulebook.compiled import CompiledRules
 
 
+_NO_CONFIG: dict[str, Any] = {}  # State.config without a config.json: shared, so never written to (nothing does)
+
+
 class Answer:
     """A strategy's answer; `message` is a str.format template over `args`, formatted only if the trace is read."""
 
@@ -85,7 +88,7 @@ class State(Facts):
         self.evidence = evidence
         config = documents.get(CONFIG_FILE)  # config.json as a mapping ({} when absent), read by several strategies
         if config is None or not (type(config) is dict or isinstance(config, Mapping)):
-            config = {}
+            config = _NO_CONFIG
         self.config = config  # type: ignore[misc]  # a slot of State, where Facts computes it
         self.task = task
         self.task_given = task_given

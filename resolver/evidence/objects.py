@@ -28,38 +28,42 @@ class ClassChain(Sequence[tuple[str, str]]):
     pickles as the tuple.
     """
 
-    __slots__ = ("_mro", "_pairs", "name")
+    __slots__ = ("_cls", "_pairs", "name")
 
     def __init__(self, cls: type):
-        mro = cls.__mro__
-        self._mro = mro[:-1] if mro[-1] is object else mro
+        self._cls = cls
         self._pairs: tuple[tuple[str, str], ...] | None = None
-        self.name: str | None = self._mro[0].__name__ if self._mro else None
+        self.name: str | None = cls.__name__ if cls is not object else None
+
+    def _classes(self) -> tuple[type, ...]:
+        """The class and its bases in method resolution order, `object` left out."""
+        mro = self._cls.__mro__
+        return mro[:-1] if mro[-1] is object else mro
 
     def pairs(self) -> tuple[tuple[str, str], ...]:
         """The whole chain as a tuple."""
         if self._pairs is None:
-            self._pairs = tuple([(c.__name__, c.__module__) for c in self._mro])
+            self._pairs = tuple([(c.__name__, c.__module__) for c in self._classes()])
         return self._pairs
 
     def texts(self) -> tuple[str, str]:
         """(names, modules), each "\n"-joined with a "\n" at both ends (`Facts.class_text`), without the pairs."""
-        mro = self._mro
+        mro = self._classes()
         return "\n" + "\n".join(map(_NAME, mro)) + "\n", "\n" + "\n".join(map(_MODULE, mro)) + "\n"
 
     def __len__(self) -> int:
-        return len(self._mro)
+        return len(self._classes())
 
     def __getitem__(self, index: Any) -> Any:  # one pair for an int, a tuple of pairs for a slice
         if self._pairs is None and type(index) is int:
-            cls = self._mro[index]
+            cls = self._classes()[index]
             return (cls.__name__, cls.__module__)
         return self.pairs()[index]
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         if self._pairs is not None:
             return iter(self._pairs)
-        return ((cls.__name__, cls.__module__) for cls in self._mro)
+        return ((cls.__name__, cls.__module__) for cls in self._classes())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ClassChain):
@@ -79,10 +83,9 @@ class ClassChain(Sequence[tuple[str, str]]):
 def _chain(cls: type) -> ClassChain:
     """`ClassChain(cls)` without the cost of calling a class with a Python __init__ (once per class evidence)."""
     chain = _new(ClassChain)
-    mro = cls.__mro__
-    chain._mro = mro = mro[:-1] if mro[-1] is object else mro
+    chain._cls = cls
     chain._pairs = None
-    chain.name = mro[0].__name__ if mro else None
+    chain.name = cls.__name__ if cls is not object else None
     return chain
 
 

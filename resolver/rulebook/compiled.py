@@ -305,7 +305,8 @@ class Plan:
     Record's `__getattr__` (its lazy fields) keeps CPython from specialising those reads.
     """
 
-    __slots__ = ("library_detect", "frameworks", "layouts", "strategies")
+    __slots__ = ("library_detect", "frameworks", "layouts", "strategies", "_library_tests", "_framework_tests")
+    FIELDS: ClassVar[tuple[str, ...]] = ("library_detect", "frameworks", "layouts", "strategies")
 
     def __init__(
         self,
@@ -318,9 +319,26 @@ class Plan:
         self.frameworks = frameworks
         self.layouts = layouts
         self.strategies = strategies
+        self._library_tests: tuple[tuple[Detector, str | None, Predicate | None], ...] | None = None
+        self._framework_tests: tuple[tuple[Detector, str | None, Predicate | None], ...] | None = None
+
+    def library_tests(self) -> tuple[tuple[Detector, str | None, Predicate | None], ...]:
+        """(detector, use, when) for each library detector: what detection reads of each, read once
+        per plan (the first detection compiles the conditions), not per resolution from the records."""
+        tests = self._library_tests
+        if tests is None:
+            tests = self._library_tests = tuple((d, d.use, d.when) for d in self.library_detect)
+        return tests
+
+    def framework_tests(self) -> tuple[tuple[Detector, str | None, Predicate | None], ...]:
+        """(detector, name, when) for each framework detector, as `library_tests`."""
+        tests = self._framework_tests
+        if tests is None:
+            tests = self._framework_tests = tuple((d, d.name, d.when) for d in self.frameworks)
+        return tests
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
         return f"Plan({fields})"
 
 
