@@ -18,7 +18,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from hubserver import HubServer, _json_response, _Response
+from hubserver import HubServer, Response, json_response
 
 __all__ = ["ListingHubServer"]
 
@@ -34,12 +34,12 @@ class ListingHubServer(HubServer):
         """How many listing pages were asked for."""
         return sum(1 for r in self.requests if r.path.rstrip("/") == "/api/models")
 
-    def _route_locked(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:
+    def _route_locked(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> Response:
         if path.rstrip("/") == "/api/models":
             return self._listing(query, headers)
         return super()._route_locked(path, query, headers)
 
-    def _listing(self, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:
+    def _listing(self, query: dict[str, list[str]], headers: dict[str, str]) -> Response:
         auth_header = headers.get("authorization", "")
         auth = auth_header[7:].strip() if auth_header.lower().startswith("bearer ") else None
         valid = auth is not None and auth.startswith("hf_valid")
@@ -81,4 +81,4 @@ class ListingHubServer(HubServer):
             params: list[tuple[str, Any]] = [(k, v) for k, values in query.items() if k != "cursor" for v in values]
             params.append(("cursor", str(cursor + size)))
             extra["Link"] = f'<{self.url}/api/models?{urlencode(params)}>; rel="next"'
-        return _json_response(200, items, extra)
+        return json_response(200, items, extra)

@@ -147,7 +147,7 @@ class _Failure:
 
 
 @dataclass
-class _Response:
+class Response:
     """A response about to be sent."""
 
     status: int
@@ -180,22 +180,22 @@ def _config_summary(raw: bytes) -> dict[str, Any] | None:
     return {k: cfg[k] for k in ("architectures", "model_type", "auto_map") if k in cfg}
 
 
-def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Response:
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
     """Build a JSON response."""
     body = json.dumps(payload).encode()
-    return _Response(
+    return Response(
         status,
         {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
         body,
     )
 
 
-def _error(status: int, code: str | None, message: str, headers: dict[str, str] | None = None) -> _Response:
+def _error(status: int, code: str | None, message: str, headers: dict[str, str] | None = None) -> Response:
     """Build an error response the way the Hub sends it (headers + JSON body)."""
     extra = {"X-Error-Message": message, **(headers or {})}
     if code is not None:
         extra["X-Error-Code"] = code
-    return _json_response(status, {"error": message}, extra)
+    return json_response(status, {"error": message}, extra)
 
 
 class HubServer:
@@ -398,7 +398,7 @@ class HubServer:
             repo_id = "/".join(segments[:size])
             return self._repos.get(repo_id), repo_id, segments[size:]
 
-    def _access_error(self, repo: _Repo | None, repo_id: str, auth: str | None, *, files: bool) -> _Response | None:
+    def _access_error(self, repo: _Repo | None, repo_id: str, auth: str | None, *, files: bool) -> Response | None:
         """Return the error for a missing, private or (for files) gated repo, else None."""
         valid = auth is not None and auth.startswith(VALID_TOKEN_PREFIX)
         if repo is None or (repo.private and not valid):
@@ -419,12 +419,12 @@ class HubServer:
             return _error(403, "GatedRepo", message)
         return None
 
-    def _route(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:
+    def _route(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> Response:
         """Route a GET/HEAD request to a response (under the lock: add_repo may run)."""
         with self._lock:
             return self._route_locked(path, query, headers)
 
-    def _route_locked(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> _Response:
+    def _route_locked(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> Response:
         segments = [unquote(s) for s in path.lstrip("/").split("/")]
         auth_header = headers.get("authorization", "")
         auth = auth_header[7:].strip() if auth_header.lower().startswith("bearer ") else None
@@ -449,7 +449,7 @@ class HubServer:
                 return self._resolve(repo, segments[index + 1], "/".join(segments[index + 2 :]), headers)
         return _error(404, None, "Not Found")
 
-    def _model_info(self, repo: _Repo, revision: str, query: dict[str, list[str]]) -> _Response:
+    def _model_info(self, repo: _Repo, revision: str, query: dict[str, list[str]]) -> Response:
         """Build the /api/models/... payload."""
         sha = repo.resolve(revision)
         if sha is None:
@@ -495,9 +495,9 @@ class HubServer:
             payload = {k: full.get(k) for k in ("_id", "id", *expand)}
         else:
             payload = {k: v for k, v in full.items() if v is not None}
-        return _json_response(200, payload)
+        return json_response(200, payload)
 
-    def _tree(self, repo: _Repo, revision: str, prefix: str, query: dict[str, list[str]]) -> _Response:
+    def _tree(self, repo: _Repo, revision: str, prefix: str, query: dict[str, list[str]]) -> Response:
         """Build the /api/models/.../tree/... listing."""
         sha = repo.resolve(revision)
         if sha is None:
@@ -534,9 +534,9 @@ class HubServer:
                     "size": len(content),
                     "path": path,
                 }
-        return _json_response(200, [entries[k] for k in sorted(entries)])
+        return json_response(200, [entries[k] for k in sorted(entries)])
 
-    def _resolve(self, repo: _Repo, revision: str, path: str, headers: dict[str, str]) -> _Response:
+    def _resolve(self, repo: _Repo, revision: str, path: str, headers: dict[str, str]) -> Response:
         """Serve a file like /{repo_id}/resolve/{revision}/{path}."""
         sha = repo.resolve(revision)
         if sha is None:
@@ -545,7 +545,7 @@ class HubServer:
         if content is None:
             return _error(404, "EntryNotFound", "Entry not found", {"X-Repo-Commit": sha})
         content_type = "application/json" if path.endswith(".json") else mimetypes.guess_type(path)[0]
-        response = _Response(
+        response = Response(
             200,
             {
                 "Content-Type": content_type or "application/octet-stream",
@@ -648,7 +648,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif failure.body is None:
             response = _error(failure.status, None, f"Injected failure ({failure.status})")
         else:
-            response = _Response(failure.status, {"Content-Type": "application/json"}, failure.body)
+            response = Response(failure.status, {"Content-Type": "application/json"}, failure.body)
         if failure is not None and failure.mode == "trickle":
             self._trickle(response, failure, send_body=send_body)
             return
@@ -661,7 +661,7 @@ class _Handler(BaseHTTPRequestHandler):
                     response.headers[name] = value
         self._send(response, send_body=send_body)
 
-    def _trickle(self, response: _Response, failure: _Failure, *, send_body: bool) -> None:
+    def _trickle(self, response: Response, failure: _Failure, *, send_body: bool) -> None:
         """One byte every interval, without end: the head at once (unless head_too), then body and padding."""
         hub = self.server.hub
         self.close_connection = True
@@ -684,7 +684,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass
 
-    def _send(self, response: _Response, *, send_body: bool) -> None:
+    def _send(self, response: Response, *, send_body: bool) -> None:
         headers = dict(response.headers)
         length = headers.setdefault("Content-Length", str(len(response.body)))
         if length != str(len(response.body)):
