@@ -156,8 +156,9 @@ def batch_cpu(source: list[str], out: Path, workers: int) -> tuple[float, float]
     """(CPU seconds of the batch's own process from main() on, CPU seconds of its pool's workers)."""
     import subprocess
 
-    command = [sys.executable, "-c", CPU_CHILD, "batch", *source, "-o", str(out), "--workers", str(workers), "--quiet"]
-    done = subprocess.run(command, env=child_env(), cwd=ROOT, capture_output=True, text=True, check=True)
+    # -P: no '' first on sys.path, so the child imports the resolver the CLI's children do ($PYTHONPATH's)
+    command = [sys.executable, "-P", "-c", CPU_CHILD, "batch", *source, "-o", str(out), "--workers", str(workers)]
+    done = subprocess.run([*command, "--quiet"], env=child_env(), cwd=ROOT, capture_output=True, text=True, check=True)
     parent, pool = done.stdout.split()
     return float(parent), float(pool)
 
