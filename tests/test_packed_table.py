@@ -49,3 +49,14 @@ def test_contents_that_hold_a_separator_are_kept_whole():
     odd = {"A\tB": ("x", "y"), "C": ("line\nbreak", "z")}
     table = reloaded(PackedTable(odd))
     assert table == odd and table.get("A\tB") == ("x", "y") and table["C"] == ("line\nbreak", "z")
+
+
+def test_the_shipped_generated_table_is_packed_and_reads_the_same():
+    from resolver.api import load_rules
+
+    table = load_rules().generated
+    assert isinstance(table, PackedTable)
+    plain = dict(table.items())
+    fresh = reloaded(PackedTable(plain))
+    assert all(fresh.get(name) == entry for name, entry in list(plain.items())[:5])
+    assert fresh == plain and len(plain) > 1000

@@ -74,7 +74,7 @@ MAX_NOTE_BYTES = 1 << 20  # an index or a list of entry points: a few lines
 # Files changed this recently are hashed, not looked up by their times: file times advance in clock
 # ticks, so a second edit of the same size within a tick of the first would leave them as they were.
 RECENT_NS = 2_000_000_000
-_FORMAT = 2  # bump when the pickled structure changes (2: the compiled rules themselves, not the documents)
+_FORMAT = 3  # bump when the pickled structure changes (2: the compiled rules themselves; 3: the packed generated table)
 
 
 def read_rule_files(files: Iterable[RuleFile]) -> list[bytes]:

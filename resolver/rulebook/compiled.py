@@ -11,6 +11,7 @@ from resolver.conditions.language import any_of, compile_condition, describe, do
 from resolver.conditions.needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
 from resolver.rulebook.documents import RuleDoc
 from resolver.support.frozen import Record
+from resolver.support.packed import PackedTable
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
@@ -412,7 +413,7 @@ class CompiledRules:
         self.library_detect: list[Detector] = []
         self.frameworks: list[Detector] = []
         self.exact: dict[str, tuple[str, str]] = {}  # class -> (task, where)
-        self.generated: dict[str, tuple[str, str]] = {}
+        self.generated: dict[str, tuple[str, str]] = {}  # a PackedTable (read as this dict is) once compiled
         self.generated_from: dict[str, str] = {}
         self.patterns: list[Pattern] = []
         self.legacy_prefixes: tuple[str, ...] = ()
@@ -772,6 +773,8 @@ def compile_rules(docs: Sequence[RuleDoc]) -> CompiledRules:
     from resolver.rulebook.serving import build_index  # the engine reads it on every resolution
 
     rules.serving = build_index(rules.docs)
+    # ~1,800 entries: loaded as one string, built into a dict on use; read-only from here, as a dict is read
+    rules.generated = PackedTable(rules.generated)  # type: ignore[assignment]
     return rules
 
 

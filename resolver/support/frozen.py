@@ -291,13 +291,13 @@ def named_tuple(name: str, fields: tuple[str, ...], defaults: tuple[Any, ...], m
     """The class `collections.namedtuple(name, fields, defaults=defaults, module=module)` makes (the same
     constructor, accessors, repr, `_make`, `_replace`, `_asdict`, pickling), without importing
     collections, which with what it imports is a twentieth of a cold start's work."""
-    from _collections import _tuplegetter  # the C field accessor namedtuple itself uses
+    from _collections import _tuplegetter  # type: ignore[import-not-found]  # the C accessor namedtuple uses
 
     for field in fields:
         if not field.isidentifier() or field.startswith("_") or field in _RESERVED:
             raise ValueError(f"{name}: {field!r} cannot be a field name")
     arguments = ", ".join(fields)
-    namespace = {"_tuple_new": tuple.__new__}
+    namespace: dict[str, Any] = {"_tuple_new": tuple.__new__}
     # the constructor's signature (and its errors for a missing or extra argument) as namedtuple's own
     exec(
         f"def __new__(_cls, {arguments}):\n    return _tuple_new(_cls, ({arguments}{',' if fields else ''}))", namespace
@@ -309,7 +309,7 @@ def named_tuple(name: str, fields: tuple[str, ...], defaults: tuple[Any, ...], m
     shown = "(" + ", ".join(f"{field}=%r" for field in fields) + ")"
 
     def _make(cls: type, iterable: Any) -> Any:
-        made = tuple.__new__(cls, iterable)
+        made: Any = tuple.__new__(cls, iterable)
         if len(made) != len(fields):
             raise TypeError(f"Expected {len(fields)} arguments, got {len(made)}")
         return made
