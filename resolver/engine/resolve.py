@@ -55,7 +55,10 @@ def resolve_evidence(
     if winner is None:
         raise _no_answer(state)
     decided_by, answer = winner
-    disagreements = () if winner_is_default or not candidates else _disagreements(answer.task, candidates)
+    # only the Hub strategies disagree, and they answer only from Hub metadata
+    disagreements = (
+        () if winner_is_default or not candidates or not evidence.hub else _disagreements(answer.task, candidates)
+    )
     for found in disagreements:
         state.record(found.strategy, "note", "disagrees: the Hub says {}; the rules keep {}", found.task, answer.task)
     config = state.config

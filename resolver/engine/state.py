@@ -121,8 +121,9 @@ class DeferredLibraryState(State):
     """A State whose library is detected when a rule first reads it (infer_task: most answers never do)."""
 
     __slots__ = ("_library",)
+    _library: str | None  # unset until detected
 
-    @property  # type: ignore[override]  # Facts' slot, read through the detection it may wait for
+    @property  # Facts' slot, read through the detection it may wait for
     def library(self) -> str | None:
         """The library, detected on the first read (until then `_library` is unset)."""
         try:
