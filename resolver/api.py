@@ -346,7 +346,10 @@ class Resolver:
         `TasksManager.infer_task_from_model` does; a ResolutionError still carries the trace.
         """
         if isinstance(ref, type):  # a model class: no option applies, skip the general dispatch
-            return infer_task(self.rules, from_object(ref), library=library)
+            rules = self._rules if self._rules is not None else self.rules
+            if library is None:  # optimum's call: keyword arguments cost the call its fast path
+                return infer_task(rules, from_object(ref))
+            return infer_task(rules, from_object(ref), library=library)
         evidence = self.evidence(
             ref,
             subfolder=subfolder,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # not typing's: `typing` is not imported at run time (start-up cost)
 if TYPE_CHECKING:
-    from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
+    from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 
 Entry = tuple[str, str]
 SEARCHES_BEFORE_BUILDING = 8  # lookups answered by searching the string; the next one builds the dict
@@ -23,20 +23,22 @@ class PackedTable:
     is kept as a plain dict inside, and works the same.
     """
 
-    __slots__ = ("_packed", "_table", "_searches")
+    # `get` is a slot: the search below until the dict is built, then the dict's own `get` (a C call)
+    __slots__ = ("_packed", "_table", "_searches", "get")
+    get: Callable[..., Entry | None]
 
     def __init__(self, items: Mapping[str, Entry] | None = None) -> None:
         self._table: dict[str, Entry] | None = dict(items or {})
         self._packed: str | None = None
         self._searches = 0
+        self.get = self._table.get
 
     # ---------------------------------------------------------------- reading
 
-    def get(self, name: str, default: Entry | None = None) -> Entry | None:
-        """The entry of `name`, or `default`."""
-        table = self._table
-        if table is not None:
-            return table.get(name, default)
+    def _search(self, name: str, default: Entry | None = None) -> Entry | None:
+        """`get` before the dict is built: the entry of `name` found in the packed string, or `default`."""
+        if self._table is not None:
+            return self._table.get(name, default)
         self._searches += 1
         if self._searches > SEARCHES_BEFORE_BUILDING or type(name) is not str:
             return self._built().get(name, default)
@@ -94,6 +96,7 @@ class PackedTable:
                     name, first, second = line.split("\t")
                     table[name] = (first, second)
             self._table, self._packed = table, None
+            self.get = table.get
         return self._table
 
     # ---------------------------------------------------------------- pickling
@@ -107,3 +110,4 @@ class PackedTable:
     def __setstate__(self, state: tuple[str | None, dict[str, Entry] | None]) -> None:
         packed, table = state
         self._packed, self._table, self._searches = packed, table, 0
+        self.get = self._search if table is None else table.get
