@@ -331,9 +331,9 @@ class Scheduler:
                 if block.count:
                     yield block
             return
-        # the walk's pieces in output order: ["todo", stack] not given out yet, ["job", future, stack,
-        # budget] in a worker (future None: to be done here), ["block", Block] done, waiting its turn
-        slots: list[list[Any]] = [["todo", [tree.root]]]
+        # the walk's pieces in output order: ["todo", stack, bottom given out] not given out yet, ["job",
+        # future, stack, budget] in a worker (future None: to be done here), ["block", Block] done
+        slots: list[list[Any]] = [["todo", [tree.root], False]]
         limit = 2 * self.workers  # pieces in workers or done behind the first one: bounded memory
         while slots:
             if slots[0][0] == "block":
@@ -355,22 +355,32 @@ class Scheduler:
                     if block.count:
                         expanded.append(["block", block])
                     if rest:
-                        expanded.append(["todo", rest])
+                        expanded.append(["todo", rest, False])
                 else:
                     expanded.append(slot)
             slots = expanded
 
     def _give_out(self, slots: list[list[Any]], index: int, markers: frozenset[str]) -> None:
-        """Send the top of the stack piece `slots[index]` to the pool, as a job slot just before it."""
-        todo = slots[index][1]
+        """Send a piece of the stack `slots[index]` to the pool, as a job slot beside it: its bottom
+        first (the walk's oldest entries, shallower folders where whole subtrees may wait: listed
+        early, they are known before the workers run out of the top's), then its top."""
+        todo, bottom_sent = slots[index][1], slots[index][2]
         budget = self._grow()
-        job = todo[-budget:]  # the top of the stack: its lines come before the rest's
-        del todo[-budget:]
+        bottom = not bottom_sent and len(todo) > budget
+        if bottom:
+            job = todo[:budget]  # the bottom of the stack: its lines come after the rest's
+            del todo[:budget]
+            slots[index][2] = True
+        else:
+            job = todo[-budget:]  # the top of the stack: its lines come before the rest's
+            del todo[-budget:]
         try:
             future: Future | None = self._start_processes().submit(scan_block, job, budget, markers, self.settings)
         except RuntimeError:  # the pool is broken (a worker was killed): this process carries on alone
             future = None
-        if todo:
+        if bottom:
+            slots.insert(index + 1, ["job", future, job, budget])
+        elif todo:
             slots.insert(index, ["job", future, job, budget])
         else:
             slots[index] = ["job", future, job, budget]

@@ -226,9 +226,12 @@ def scan_block(
     visited; returns their lines as one Block and what is left of `stack` (its lines come next).
 
     Each folder is listed once: the walk's listing of a folder holding only files is its evidence's
-    too. `failed`: the pool broke on this task; its model folders become lines of that error."""
+    too. A folder whose subfolders are more than `budget` ends the task at once: the parent shares
+    them out between the workers, instead of this task walking them while the others wait.
+    `failed`: the pool broke on this task; its model folders become lines of that error."""
     outcomes = []
     visited = 0
+    start = len(stack)
     while stack and visited < budget:
         folder = stack.pop()
         visited += 1
@@ -244,6 +247,8 @@ def scan_block(
                 outcomes.append(run_request(request, settings, found.names))
         if found.children:
             stack.extend(found.children)
+            if len(stack) - start > budget:  # a big folder: its subfolders go back to be shared out
+                break
     return block_of(outcomes), stack
 
 
