@@ -81,6 +81,57 @@ METHOD = """\
 PERFORMANCE_NOTES = """\
 ## Performance work and what is left
 
+### Issue #12, fourth pass: a cold start that imports almost nothing, and the class path
+
+Before = 8f0425a, after = the tree these tables come from. Instruction counts as in the third
+pass below (cachegrind, user space, `PYTHONHASHSEED=0`, warm rules cache, a rule tree older than
+two seconds so the rules index is used); wall times from `bench/coldstart.py --against` and the
+tables above.
+
+| instructions | before | after | change |
+|---|---|---|---|
+| whole `task-resolver resolve <folder>` process, regular install (`python -c pass`: 36.2M) | 114.0M | 88.2M | -23% (over the floor: 77.8M -> 52.0M, -33%) |
+| of which: unpickling the compiled rules | 19.3M (with collections during it) | 14.7M | -24% |
+| per folder, `Resolver.resolve(folder)`, 200 bench folders (floor 69.0k) | 199.6k | 171.5k | -14% |
+| per class, `infer_task(cls)`, all 1,570 classes, repeated / first pass | 41.5k / 50.1k | 31.0k / 37.9k | -25% |
+| per class, `resolve(cls)` | 168.0k | 122.8k | -27% |
+
+What changed:
+- **The warm start imports no pathlib, re, fnmatch, enum, json, pickle, collections, functools,
+  weakref, struct, urllib.parse or typing** (`tests/test_imports.py` pins it, run without `site`).
+  These were more than half of what a regular install's start-up paid over `python -c pass`.
+  `support/paths.py` gives strings; globs of literals and `*` are matched with string methods
+  (`?` and `[...]` still go through fnmatch); config.json goes through the C scanner made from
+  `_json` (and `json.loads` only for text it refuses); the C unpickler is imported with a stand-in
+  for the one name it takes from functools (`partial`, which is `_functools.partial`), in a process
+  without threads only; the NamedTuple stand-in builds its classes itself (the class
+  `collections.namedtuple` makes, compared attribute by attribute in the tests).
+- **The rules are found by their files' names, sizes and times.** An index in the rules cache
+  maps that to the content key, so a warm start neither reads nor hashes the 218 KB of rule files;
+  files changed in the last two seconds are always read and hashed (a same-size edit in the same
+  clock tick would leave their times unchanged). Installed packs' entry points are cached under the
+  times of the path's folders (pip replaces a dist-info folder, so an install or removal changes them).
+- **No garbage collection while unpickling**, nor at all in a one-shot `resolve`/`explain`
+  process (what it allocates lives until exit): collection was 8M of that process's instructions.
+- **The generated architecture table pickles as one string** (`support/packed.py`): its first
+  lookups search the string, the ninth builds the dict; 4.6M instructions less per start.
+- **The class path** (a helper's work): State and Plan are plain slotted classes again, since a
+  class with `__getattr__` keeps CPython 3.11 from specialising any attribute read on it;
+  `from_object` builds the evidence and class chain directly; detectors' conditions are read once
+  per plan; the Resolution is built inline. 16,916 answers (every class with and without the
+  answers memo, the bench configs, the examples, the real-world cases as folders and as Hub
+  evidence) were byte-identical after each change.
+- **`batch --scan`**: the pool's workers walk the tree, the parent lists nothing (docs/batch.md).
+- A regression this pass introduced and fixed: without json imported, the C scanner cannot raise
+  its own syntax error (it finds JSONDecodeError through `sys.modules` only) and failed with a
+  SystemError traceback; a fresh-process CLI test of four broken config.json files now pins it.
+
+Still short: per folder, about 2.0x the floor by wall time (1.5x asked); the engine's remaining
+work is spread thin (library and framework detection, the serving answer, the Resolution), and
+every `Record` still has `__getattr__` for its lazy fields, which blocks attribute specialisation
+on all of them: a lazy-field design without it is the largest lever left. `batch --workers 1`
+against the bare resolve loop is limited by `to_dict()` and JSON writing (about 30-50 µs a line).
+
 ### Issue #12, third pass: the engine, the folder reader, the CLI, the batch parent
 
 Before = 4a8b4ff, after = the tree these tables come from. Wall-clock figures on this shared 2-core
