@@ -91,6 +91,25 @@ def build_rules(files: Sequence[RuleFile], contents: Sequence[bytes], *, trust_s
     return rules
 
 
+def hub_options(
+    revision: str | None,
+    token: str | bool | None,
+    offline: bool | None,
+    cache_dir: str | os.PathLike | None,
+    timeout: float | None,
+    verbose: bool,
+) -> dict[str, Any]:
+    """The options a Hub reference is read with, as the evidence readers take them."""
+    return {
+        "revision": revision,
+        "token": token,
+        "offline": offline,
+        "cache_dir": cache_dir,
+        "timeout": timeout,
+        "verbose": verbose,
+    }
+
+
 def _paths(given: Sequence[str | os.PathLike]) -> list[Path]:
     """`given` as Paths (pathlib is imported only when there are any: a warm start has none)."""
     if not given:
@@ -209,17 +228,8 @@ class Resolver:
         if isinstance(ref, dict):
             return Evidence.from_dict(ref)
         if isinstance(ref, (str, os.PathLike)):
-            return self._path_evidence(
-                ref,
-                subfolder,
-                skip_broken,
-                revision=revision,
-                token=token,
-                offline=offline,
-                cache_dir=cache_dir,
-                timeout=timeout,
-                verbose=verbose,
-            )
+            options = hub_options(revision, token, offline, cache_dir, timeout, verbose)
+            return self._path_evidence(ref, subfolder, skip_broken, **options)
         if ref is None:
             raise EvidenceError("nothing to resolve: the reference is None")
         return from_object(ref)
@@ -303,17 +313,10 @@ class Resolver:
             if type(ref) is str and subfolder is None and ref.strip():  # a folder path: a catalogue's common case
                 evidence = folder_evidence(ref, self.rules.documents, skip_broken)
             if evidence is None:
-                hub_options = dict(
-                    revision=revision,
-                    token=token,
-                    offline=offline,
-                    cache_dir=cache_dir,
-                    timeout=timeout,
-                    verbose=verbose,
-                )
+                options = hub_options(revision, token, offline, cache_dir, timeout, verbose)
                 # a str (a repo id, a subfolder's path) skips Resolver.evidence's type dispatch
                 gather = self._path_evidence if type(ref) is str else self._evidence_of
-                evidence = gather(ref, subfolder, skip_broken, **hub_options)
+                evidence = gather(ref, subfolder, skip_broken, **options)
         except TaskResolverError as error:  # offline or unreachable, nothing cached: a given task still answers
             from resolver.evidence.hub.errors import HubUnavailable  # imported already by whatever raised it
 
@@ -350,16 +353,8 @@ class Resolver:
             if library is None:  # optimum's call: keyword arguments cost the call its fast path
                 return infer_task(rules, from_object(ref))
             return infer_task(rules, from_object(ref), library=library)
-        evidence = self.evidence(
-            ref,
-            subfolder=subfolder,
-            revision=revision,
-            token=token,
-            offline=offline,
-            cache_dir=cache_dir,
-            timeout=timeout,
-            verbose=verbose,
-        )
+        options = hub_options(revision, token, offline, cache_dir, timeout, verbose)
+        evidence = self.evidence(ref, subfolder=subfolder, **options)
         return infer_task(self.rules, evidence, library=library)
 
     def resolve_base(self, resolution: Resolution, **options: Any) -> Resolution:
