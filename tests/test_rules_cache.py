@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,39 @@ def test_a_damaged_index_is_ignored(cache, tmp_path, monkeypatch):
     forget_memo(monkeypatch)
     assert load_rules([rules], include_shipped=False).tasks  # falls back to the contents, rewrites the index
     assert len(index.read_text()) > len("garbage")
+
+
+def test_the_cache_keeps_the_newest_files_of_each_kind_and_leaves_other_files_alone(cache, tmp_path, monkeypatch):
+    cache.mkdir(parents=True)
+    hour_ago = time.time() - 7200
+    old_pickles = [cache / f"rules-{n:032x}.pickle" for n in range(12)]
+    old_indexes = [cache / f"index-{n:032x}" for n in range(12)]
+    for age, path in enumerate(old_pickles + old_indexes):
+        path.write_bytes(b"stale")
+        os.utime(path, (hour_ago - age, hour_ago - age))  # the lower n, the newer
+    left_by_a_killed_writer = cache / f"rules-{99:032x}.pickle.4242.tmp"
+    left_by_a_killed_writer.write_bytes(b"half")
+    os.utime(left_by_a_killed_writer, (hour_ago, hour_ago))
+    strangers = [cache / "rules-notes.txt", cache / "index-of-my-photos", cache / f"rules-{'X' * 32}.pickle"]
+    for path in strangers:
+        path.write_bytes(b"someone else's")
+        os.utime(path, (hour_ago - 100, hour_ago - 100))
+
+    pack = write_pack(tmp_path / "pack", "fill-mask")
+    assert probe_task(pack) == "fill-mask"  # compiles, writes a pickle and (once settled) an index
+    time.sleep(2.1)  # rule files written just now are hashed, not indexed: let them settle
+    forget_memo(monkeypatch)
+    assert probe_task(pack) == "fill-mask"
+
+    pickles = [name for name in cache_files(cache) if name not in {p.name for p in strangers}]
+    assert len(pickles) == rules_cache.KEEP_FILES
+    assert [p.name for p in old_pickles[: rules_cache.KEEP_FILES - 1]] == [
+        name for name in pickles if name in {p.name for p in old_pickles}
+    ]  # the newest old ones stay beside the one just written
+    indexes = sorted(p.name for p in cache.glob("index-*") if p.name != "index-of-my-photos")
+    assert len(indexes) == rules_cache.KEEP_FILES
+    assert not left_by_a_killed_writer.exists()
+    assert all(path.read_bytes() == b"someone else's" for path in strangers)
+
+    forget_memo(monkeypatch)
+    assert probe_task(pack) == "fill-mask"  # what was kept still answers

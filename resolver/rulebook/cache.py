@@ -77,6 +77,11 @@ RECENT_NS = 2_000_000_000
 _FORMAT = 3  # bump when the pickled structure changes (2: the compiled rules themselves; 3: the packed generated table)
 
 
+KEY_CHARS = 32  # of a key's hex digits in a cache file's name
+KEEP_FILES = 8  # of each kind (rules-*.pickle, index-*, entry-points-*): every edit or install writes one
+STALE_TEMPORARY_NS = 3600 * 10**9  # a temporary file this old was left by a writer that was killed
+
+
 def read_rule_files(files: Iterable[RuleFile]) -> list[bytes]:
     """The bytes of every rule file, read once: the key, the stamp check and the parser all see these bytes."""
     contents = []
@@ -116,7 +121,7 @@ def content_key(files: Sequence[RuleFile], contents: Sequence[bytes] | None = No
 
 
 def _cache_file(key: str) -> str:
-    return os.path.join(cache_dir(), f"rules-{key[:32]}.pickle")
+    return os.path.join(cache_dir(), f"rules-{key[:KEY_CHARS]}.pickle")
 
 
 def disk_key(roots: Sequence[tuple[str, int]]) -> str | None:
@@ -179,17 +184,62 @@ def write_note(name: str, key: str, payload: str) -> None:
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return
     _write_atomically(os.path.join(cache_dir(), name), f"{key}\n{payload}".encode())
+    prune(name[:-KEY_CHARS], "")
 
 
 def read_index(disk: str) -> str | None:
     """The content key of the compiled rules last built from the rule files as `disk` saw them, or None."""
-    key = read_note(f"index-{disk[:32]}", disk)
+    key = read_note(f"index-{disk[:KEY_CHARS]}", disk)
     return key if key is not None and len(key) == 64 else None
 
 
 def write_index(disk: str, key: str) -> None:
     """Record the content key of the rule files as `disk` saw them."""
-    write_note(f"index-{disk[:32]}", disk, key)
+    write_note(f"index-{disk[:KEY_CHARS]}", disk, key)
+
+
+def prune(kind: str, suffix: str) -> None:
+    """Remove all but the KEEP_FILES newest cache files named `kind` + key + `suffix`, and temporary
+    files of that kind left over STALE_TEMPORARY_NS ago: nothing else would ever remove them. Only
+    names this cache writes are touched, so a shared $TASK_RESOLVER_CACHE folder loses nothing else."""
+    kept: list[tuple[int, str]] = []
+    stale: list[str] = []
+    oldest_live = time.time_ns() - STALE_TEMPORARY_NS
+    try:
+        with os.scandir(cache_dir()) as listing:
+            for entry in listing:
+                shape = _cache_name_shape(entry.name, kind, suffix)
+                if shape is None or not entry.is_file(follow_symlinks=False):
+                    continue
+                written = entry.stat(follow_symlinks=False).st_mtime_ns
+                if shape == "file":
+                    kept.append((written, entry.path))
+                elif written < oldest_live:
+                    stale.append(entry.path)
+    except OSError:  # no cache folder, or one that cannot be listed: nothing to tidy
+        return
+    kept.sort(reverse=True)
+    for path in stale + [path for _, path in kept[KEEP_FILES:]]:
+        try:
+            os.unlink(path)
+        except OSError:  # gone already (another process pruned it), or a read-only folder
+            pass
+
+
+def _cache_name_shape(name: str, kind: str, suffix: str) -> str | None:
+    """What `name` is to this cache: "file" (`kind` + KEY_CHARS hex digits + `suffix`), "temporary"
+    (that + ".<pid>.tmp", as _write_atomically names it), or None (not one of this cache's files)."""
+    if not name.startswith(kind):
+        return None
+    key = name[len(kind) : len(kind) + KEY_CHARS]
+    rest = name[len(kind) + KEY_CHARS :]
+    if len(key) != KEY_CHARS or key.strip("0123456789abcdef") or not rest.startswith(suffix):
+        return None
+    rest = rest[len(suffix) :]
+    if not rest:
+        return "file"
+    pid, dot, tail = rest[1:].partition(".")
+    return "temporary" if rest[:1] == "." and pid.isdigit() and dot and tail == "tmp" else None
 
 
 def hex_digest(text: str) -> str:
@@ -239,3 +289,4 @@ def write_cache(key: str, rules: Any) -> None:
     except Exception:  # a pack whose data cannot pickle: run uncached
         return
     _write_atomically(_cache_file(key), data)
+    prune("rules-", ".pickle")
