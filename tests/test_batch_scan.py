@@ -234,3 +234,11 @@ def test_pipeline_parts_and_module_folders_as_before(capsys, tmp_path):
     assert [p["subfolder"] for p in records["sd"]["parts"]] == ["unet", "vae"]
     assert [p["subfolder"] for p in records["sd2"]["parts"]] == ["unet"]
     assert json.dumps(records["st"]).count("1_Pooling") == 0
+
+
+def test_a_listing_given_with_a_subfolder_is_refused_not_silently_ignored(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    (folder / "text_encoder").mkdir(parents=True)
+    (folder / "text_encoder" / "config.json").write_text(json.dumps({"architectures": ["BertModel"]}))
+    with pytest.raises(ValueError, match="subfolder"):
+        from_folder(folder, {"config.json"}, subfolder="text_encoder", names=["config.json"])

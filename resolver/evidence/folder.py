@@ -295,11 +295,13 @@ def from_folder(
     raising (the caller gave the task, so the answer does not hang on that file).
     `names`: the folder's entries, when the caller has just listed it and found only files in it (no
     folder, no symlink to one: then list_files' answer is exactly these names), so that it is not
-    listed again (a batch's --scan lists every folder it walks). Not with `subfolder`; the caller
-    vouches that `folder` is a folder."""
+    listed again (a batch's --scan lists every folder it walks). With `subfolder` it is a ValueError;
+    the caller vouches that `folder` is a folder."""
     needed = documents_needed if isinstance(documents_needed, frozenset) else frozenset(documents_needed)
     base = _spelled(os.path.expanduser(os.fspath(folder)))
-    if names is not None and not subfolder:
+    if names is not None:
+        if subfolder:
+            raise ValueError("from_folder: names= lists `folder` itself and cannot be combined with subfolder=")
         listed = names if type(names) is frozenset else frozenset(names)
         if len(listed) < MAX_FILES:  # at the cap, list_files' own walk says what is kept
             return _evidence(base, base, listed, needed, None, skip_broken)
