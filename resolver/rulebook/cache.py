@@ -78,6 +78,7 @@ _FORMAT = 3  # bump when the pickled structure changes (2: the compiled rules th
 
 
 KEY_CHARS = 32  # of a key's hex digits in a cache file's name
+RULES_KIND, RULES_SUFFIX = "rules-", ".pickle"  # the compiled rules' files: rules-<key>.pickle
 KEEP_FILES = 8  # of each kind (rules-*.pickle, index-*, entry-points-*): every edit or install writes one
 STALE_TEMPORARY_NS = 3600 * 10**9  # a temporary file this old was left by a writer that was killed
 
@@ -121,7 +122,7 @@ def content_key(files: Sequence[RuleFile], contents: Sequence[bytes] | None = No
 
 
 def _cache_file(key: str) -> str:
-    return os.path.join(cache_dir(), f"rules-{key[:KEY_CHARS]}.pickle")
+    return os.path.join(cache_dir(), f"{RULES_KIND}{key[:KEY_CHARS]}{RULES_SUFFIX}")
 
 
 def disk_key(roots: Sequence[tuple[str, int]]) -> str | None:
@@ -166,36 +167,40 @@ def _digest_folder(digest: Any, root: str, suffixes: tuple[str, ...]) -> int:
     return newest
 
 
-def read_note(name: str, key: str) -> str | None:
-    """The text a small cache file `name` holds for `key` (its first line), or None: missing,
-    unreadable, written for another key, or caching is off."""
+def _note_file(kind: str, key: str) -> str:
+    return os.path.join(cache_dir(), f"{kind}{key[:KEY_CHARS]}")
+
+
+def read_note(kind: str, key: str) -> str | None:
+    """The text the small cache file of `kind` (a name prefix: "index-") holds for `key` (its first
+    line), or None: missing, unreadable, written for another key, or caching is off."""
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return None
     try:
-        text = read_regular_file(os.path.join(cache_dir(), name), MAX_NOTE_BYTES).decode("utf-8")
+        text = read_regular_file(_note_file(kind, key), MAX_NOTE_BYTES).decode("utf-8")
     except Exception:  # missing, unreadable, not a regular file, not ours: the caller works it out
         return None
     stored, _, payload = text.partition("\n")
     return payload if stored == key else None
 
 
-def write_note(name: str, key: str, payload: str) -> None:
-    """Keep `payload` for `key` in the small cache file `name`; a read-only cache is not an error."""
+def write_note(kind: str, key: str, payload: str) -> None:
+    """Keep `payload` for `key` in a small cache file of `kind`; a read-only cache is not an error."""
     if os.environ.get("TASK_RESOLVER_NO_CACHE"):
         return
-    _write_atomically(os.path.join(cache_dir(), name), f"{key}\n{payload}".encode())
-    prune(name[:-KEY_CHARS], "")
+    _write_atomically(_note_file(kind, key), f"{key}\n{payload}".encode())
+    prune(kind, "")
 
 
 def read_index(disk: str) -> str | None:
     """The content key of the compiled rules last built from the rule files as `disk` saw them, or None."""
-    key = read_note(f"index-{disk[:KEY_CHARS]}", disk)
+    key = read_note("index-", disk)
     return key if key is not None and len(key) == 64 else None
 
 
 def write_index(disk: str, key: str) -> None:
     """Record the content key of the rule files as `disk` saw them."""
-    write_note(f"index-{disk[:KEY_CHARS]}", disk, key)
+    write_note("index-", disk, key)
 
 
 def prune(kind: str, suffix: str) -> None:
@@ -289,4 +294,4 @@ def write_cache(key: str, rules: Any) -> None:
     except Exception:  # a pack whose data cannot pickle: run uncached
         return
     _write_atomically(_cache_file(key), data)
-    prune("rules-", ".pickle")
+    prune(RULES_KIND, RULES_SUFFIX)

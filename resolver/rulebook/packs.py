@@ -58,14 +58,13 @@ def entry_point_specs(group: str, search_path: Sequence[str] | None = None) -> l
         key.append(f"{folder}\0{changed}")
         newest = max(newest, changed)
     digest = hex_digest("\n".join(key))
-    note = f"entry-points-{digest[:32]}"
     settled = newest <= time.time_ns() - RECENT_NS
-    cached = read_note(note, digest) if settled else None
+    cached = read_note("entry-points-", digest) if settled else None
     if cached is not None:
         return [tuple(line.split("\0", 1)) for line in cached.splitlines()]  # type: ignore[misc]
     found = _read_entry_points(folders, f"[{group}]")
     if settled and not any("\0" in name or "\0" in value for name, value in found):
-        write_note(note, digest, "".join(f"{name}\0{value}\n" for name, value in found))
+        write_note("entry-points-", digest, "".join(f"{name}\0{value}\n" for name, value in found))
     return found
 
 
