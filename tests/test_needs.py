@@ -8,6 +8,7 @@ import pytest
 from realworld_cases import hub_metadata, iter_cases, write_folder
 
 from resolver.api import Resolver
+from resolver.conditions.language import compile_condition
 from resolver.conditions.needs import (
     CLASSES,
     FILES,
@@ -20,8 +21,12 @@ from resolver.conditions.needs import (
     needs_of,
     no_key_channel,
     prune,
+    reads_only_files,
+    surely_holds,
 )
+from resolver.engine.detect import _frameworks, detect_frameworks
 from resolver.engine.resolve import resolve_evidence
+from resolver.engine.state import State
 from resolver.engine.strategies import STRATEGY_NEEDS
 from resolver.evidence.model import Evidence
 from resolver.validation.context import Context
@@ -97,6 +102,8 @@ def test_skipping_rules_changes_no_resolution(tmp_path, monkeypatch):
     planned = [_outcome(rules, evidence) for evidence in corpus]
     # every rule, every alternative, every strategy: what the engine did before it skipped any
     full_plan = rules._new_plan(_every_channel(rules), STRATEGY_NEEDS)
+    # it serves evidence of any shape, so no channel may decide a test without it: it claims none present
+    full_plan.present = frozenset()
     assert full_plan.layouts == tuple(rules.layouts) and full_plan.library_detect == tuple(rules.library_detect)
     assert full_plan.frameworks == tuple(rules.frameworks)
     monkeypatch.setattr(type(rules), "plan_for", lambda self, *args: full_plan)
@@ -144,3 +151,99 @@ def test_a_given_task_is_the_only_thing_that_runs_explicit_task():
     assert r.resolve(evidence).strategy == "config_architectures"
     given = r.resolve(evidence, task="text-classification")
     assert (given.task, given.strategy) == ("text-classification", "explicit_task")
+
+
+@pytest.mark.parametrize(
+    ("condition", "present", "holds"),
+    [
+        ({"file": "config.json"}, {file_channel("config.json")}, True),
+        ({"file": "config.json"}, {FILES}, False),
+        ({"glob": "*.safetensors"}, {ext_channel("safetensors")}, True),
+        ({"glob": "*tf_model*.h5"}, {ext_channel("h5")}, False),  # a file ending in .h5 need not be tf_model
+        ({"glob": "*.tar.gz"}, {ext_channel("gz")}, False),
+        ({"any": [{"glob": "*.pt"}, {"file": "x"}]}, {file_channel("x")}, True),
+        ({"all": [{"glob": "*.pt"}, {"file": "x"}]}, {file_channel("x")}, False),
+        ({"all": [{"glob": "*.pt"}, {"file": "x"}]}, {file_channel("x"), ext_channel("pt")}, True),
+        ({"config_has": "architectures"}, {key_channel("config.json", "architectures")}, False),  # null is not "has"
+        ({"not": {"file": "x"}}, set(), False),
+    ],
+)
+def test_what_the_channels_alone_say_holds(condition, present, holds):
+    assert surely_holds(condition, frozenset(present)) is holds
+
+
+def _facts(rules, evidence: Evidence) -> State:
+    state = State(rules, evidence, None, None, STRATEGY_NEEDS)
+    state.library = None
+    return state
+
+
+def _parts(spec):
+    """`spec` and every condition inside it."""
+    yield spec
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("any", "all"):
+                for item in value:
+                    yield from _parts(item)
+            elif key == "not":
+                yield from _parts(value)
+
+
+def test_a_condition_the_channels_decide_holds_on_every_evidence_of_the_corpus(tmp_path):
+    """surely_holds is what lets a plan skip a library test: it may never say so of one that fails."""
+    r = Resolver(use_env=False)
+    rules = r.rules
+    specs = [part for spec in rules.condition_specs() for part in _parts(spec)]
+    decided = 0
+    for evidence in _corpus(r, tmp_path):
+        facts = _facts(rules, evidence)
+        present = facts.plan.present
+        for spec in specs:
+            if surely_holds(spec, present):
+                decided += 1
+                assert compile_condition(spec)(facts), (spec, evidence.ref)
+    assert decided > 100  # the corpus does exercise it: config.json and weight files are everywhere
+
+
+def test_a_plan_remembers_frameworks_per_file_list_only_where_the_files_decide_them(tmp_path):
+    r = Resolver(use_env=False)
+    rules = r.rules
+    corpus = _corpus(r, tmp_path)
+    for evidence in corpus:  # fills the plans' memos
+        resolve_evidence(rules, evidence)
+    remembered = 0
+    for evidence in corpus:
+        facts = _facts(rules, evidence)
+        memo = facts.plan.frameworks_by_files
+        if memo is not None:
+            assert all(reads_only_files(d.when_from) for d in facts.plan.frameworks)
+            remembered += evidence.files in memo
+        assert detect_frameworks(facts) == _frameworks(facts)[0], evidence.ref
+        assert facts.trace[-1] == _frameworks(facts)[1]
+    assert remembered > 100
+    assert reads_only_files({"any": [{"glob": "*.pt"}, {"not": {"file": "x"}}]})
+    assert not reads_only_files({"any": [{"glob": "*.pt"}, {"class": {"module": {"prefix": "torch."}}}]})
+    assert not reads_only_files({"config_has": "architectures"})
+
+
+def test_evidence_of_a_shape_seen_before_gets_the_plan_of_its_own_channels(tmp_path):
+    """plan_for finds a plan by the evidence's shape (file list, the watched keys each document holds)
+    without working out its channels: the plan must be the one those channels give, null values included."""
+    r = Resolver(use_env=False)
+    rules = r.rules
+    corpus = _corpus(r, tmp_path)
+    variants = []
+    for evidence in corpus:
+        config = evidence.documents.get("config.json")
+        if isinstance(config, dict) and config.get("architectures"):
+            # the same shape but a null architectures, which counts as absent (a nokey: channel)
+            nulled = {**evidence.documents, "config.json": {**config, "architectures": None}}
+            variants.append(Evidence(**{**vars(evidence), "documents": nulled}))
+    shared = 0
+    for evidence in [*corpus, *variants, *corpus]:  # the second pass finds every shape remembered
+        args = (evidence.files, evidence.documents, bool(evidence.classes), bool(evidence.hub), STRATEGY_NEEDS)
+        plan = rules.plan_for(*args)
+        assert plan.present == rules.channels.present(*args[:4]), evidence.ref
+        shared += rules.channels.shape(*args[:4]) in rules._shaped_plans
+    assert variants and shared > len(corpus)

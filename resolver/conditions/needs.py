@@ -154,12 +154,65 @@ def prune(spec: Any, present: frozenset[str]) -> Any:
     return spec
 
 
+_FILE_KEYS = frozenset({"file", "glob"})
+_COMBINATORS = frozenset({"any", "all", "not"})
+
+
+def reads_only_files(spec: Any) -> bool:
+    """Whether `spec` looks at the file list alone (`file`, `glob`, and `any`/`all`/`not` of them), so
+    that its truth, on any evidence, is a function of the listed files: what a plan may memoise per list."""
+    if spec is None:
+        return True
+    if not isinstance(spec, Mapping):
+        return False
+    for key, value in spec.items():
+        if key in _FILE_KEYS:
+            continue
+        if key not in _COMBINATORS:
+            return False
+        items = [value] if key == "not" else value
+        if not isinstance(items, (list, tuple)) or not all(reads_only_files(item) for item in items):
+            return False
+    return True
+
+
 def satisfiable(needs: Needs, present: frozenset[str]) -> bool:
     """False when some clause has no present channel: the condition cannot hold."""
     return all(not clause.isdisjoint(present) for clause in needs)
 
 
+def surely_holds(spec: Any, present: frozenset[str]) -> bool:
+    """True when `spec` holds on any evidence offering `present` (the channels say so by themselves):
+    a listed `file`, a `glob` of the form `*.EXT` with `ext:EXT` present, and `any`/`all` of such.
+    False when it cannot tell; like `satisfiable`, it only has to be safe (never True for a condition
+    that could fail)."""
+    if not isinstance(spec, Mapping) or not spec:
+        return False
+    for key, value in spec.items():  # several keys = all of them
+        if key == "file":
+            held = isinstance(value, str) and file_channel(value) in present
+        elif key == "glob":
+            literal = extension(value) if isinstance(value, str) else None
+            held = (
+                literal is not None
+                and value == "*." + literal
+                and not _GLOB_SPECIALS.intersection(literal)
+                and ext_channel(literal) in present
+            )
+        elif key == "any":
+            held = any(surely_holds(item, present) for item in value)
+        elif key == "all":
+            held = bool(value) and all(surely_holds(item, present) for item in value)
+        else:
+            held = False
+        if not held:
+            return False
+    return True
+
+
 MAX_FILE_LISTS = 1024  # file lists whose channels are remembered (lists of up to 256 names)
+MAX_KEY_SETS = 1024  # (document, watched keys held) combinations whose channels are remembered
+_MEMOS = frozenset({"by_files", "by_keys"})  # ChannelIndex slots that are memos: not pickled
 
 
 class ChannelIndex:
@@ -177,7 +230,10 @@ class ChannelIndex:
         "absent",
         "task",
         "bare",
+        "watched",
+        "nullable",
         "by_files",
+        "by_keys",
     )
 
     def __init__(self, channels: Iterable[str]):
@@ -199,6 +255,15 @@ class ChannelIndex:
         self.keys = keys  # per document: top-level key -> its key: channel
         self.key_names = {path: frozenset(pairs) for path, pairs in keys.items()}
         self.absent = {path: tuple(pairs.items()) for path, pairs in absent.items()}  # (key, nokey: channel)
+        # per document: every top-level key a channel is about (key: or nokey:), what `present` intersects
+        self.watched = {
+            path: frozenset(keys.get(path, ())) | frozenset(absent.get(path, ())) for path in {*keys, *absent}
+        }
+        # per watched document: the keys whose null value counts as absent (they have nokey: channels)
+        self.nullable = {path: frozenset(absent.get(path, ())) for path in self.watched}
+        # (document, the watched keys it holds) -> (its key: and nokey: channels, the held keys whose null
+        # value makes a nokey: channel), memoised: configs hold a handful of combinations (not pickled)
+        self.by_keys: dict[tuple[str, frozenset[str]], tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {}
         self.task = TASK in channels
         nothing = [channel for pairs in self.absent.values() for _, channel in pairs]  # no document: none has a key
         self.bare = {
@@ -214,12 +279,24 @@ class ChannelIndex:
         }
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__ if name != "by_files"}
+        return {name: getattr(self, name) for name in self.__slots__ if name not in _MEMOS}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             setattr(self, name, value)
         self.by_files = {}
+        self.by_keys = {}
+
+    def _key_channels(self, path: str, held: frozenset[str]) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """The key: channels of a document of `path` holding the watched keys `held`, its nokey:
+        channels for the watched keys it lacks, and (key, nokey: channel) for those it holds, which
+        count as absent when their value is null."""
+        keys = self.keys.get(path, {})
+        absent = dict(self.absent.get(path, ()))
+        channels = [keys[key] for key in sorted(held) if key in keys]
+        channels += [channel for key, channel in absent.items() if key not in held]
+        nullable = tuple((key, channel) for key, channel in absent.items() if key in held)
+        return tuple(channels), nullable
 
     def _file_channels(self, files: frozenset[str]) -> tuple[str, ...]:
         found = [FILES]
@@ -233,6 +310,33 @@ class ChannelIndex:
                 if channel is not None:
                     found.append(channel)
         return tuple(found)
+
+    def shape(
+        self, files: frozenset[str], documents: Mapping[str, Any], classes: bool, hub: bool, task: bool = False
+    ) -> tuple[Any, ...] | None:
+        """A hashable key that decides what `present` says of this evidence, cheaper to make than the
+        channels themselves: the file list, the flags, and per document its path and the watched keys
+        it holds. None where `present` alone must answer: a file list that cannot be a key (a set, not
+        a frozenset; over 256 names), or a watched key held with a null value (it counts as absent)."""
+        if type(files) is not frozenset or len(files) > 256:
+            return None
+        key: tuple[Any, ...] = (files, classes, hub, task and self.task)
+        watched = self.watched
+        for path in documents:
+            names = watched.get(path)
+            if names is None:  # no channel reads its keys: its presence is all that counts
+                key += (path,)
+                continue
+            document = documents[path]
+            if not (type(document) is dict or isinstance(document, Mapping)):
+                key += ((path, None),)
+                continue
+            held = frozenset(document.keys() & names)
+            for name in self.nullable[path] & held:
+                if document[name] is None:
+                    return None
+            key += ((path, held),)
+        return key
 
     def present(
         self, files: frozenset[str], documents: Mapping[str, Any], classes: bool, hub: bool, task: bool = False
@@ -253,7 +357,7 @@ class ChannelIndex:
         else:
             found = []
         append = found.append
-        keys = self.key_names
+        watched = self.watched
         for path in documents:
             channel = _DOC_CHANNELS.get(path)
             if channel is None:
@@ -261,19 +365,24 @@ class ChannelIndex:
                 if len(_DOC_CHANNELS) < 1024:
                     _DOC_CHANNELS[path] = channel
             append(channel)
-            names = keys.get(path)
+            names = watched.get(path)
             if names:
                 document = documents[path]
                 if type(document) is dict or isinstance(document, Mapping):
-                    found.extend(map(self.keys[path].__getitem__, document.keys() & names))
-        for path, pairs in self.absent.items():
+                    memo_key = (path, frozenset(document.keys() & names))
+                    known = self.by_keys.get(memo_key)
+                    if known is None:
+                        known = self._key_channels(*memo_key)
+                        if len(self.by_keys) < MAX_KEY_SETS:
+                            self.by_keys[memo_key] = known
+                    channels, nullable = known
+                    found.extend(channels)
+                    for key, channel in nullable:  # a key held with a null value has no value
+                        if document[key] is None:
+                            append(channel)
+        for path, pairs in self.absent.items():  # no such document (or not a mapping): none of its keys has a value
             document = documents.get(path)
-            if type(document) is dict or isinstance(document, Mapping):
-                value_of = document.get
-                for key, channel in pairs:
-                    if value_of(key) is None:
-                        append(channel)
-            else:  # no such document (or not a mapping): none of its keys has a value
+            if document is None or not (type(document) is dict or isinstance(document, Mapping)):
                 found.extend(channel for _, channel in pairs)
         if classes:
             append(CLASSES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from resolver.conditions.language import Facts
+from resolver.conditions.needs import MAX_FILE_LISTS
 from resolver.engine.resolution import TraceRecord
 from resolver.errors import UnknownLibraryError
 from resolver.rulebook.compiled import CompiledRules, LoaderRule, library_key
@@ -30,7 +31,7 @@ def detect_library(state: State, library: str | None) -> str | None:
         name = normalize_library(rules, library)
         state.record("library", "answered", "{} (given explicitly)", name, where=rules.libraries[name].where)
         return name
-    for detector, use, when in state.plan.library_tests():
+    for detector, use, when, said in state.plan.library_tests():
         if use is not None:  # hub_library_name, the only built-in source (the schema allows no other)
             value = state.evidence.hub.get("library_name")
             if isinstance(value, str) and value:
@@ -43,8 +44,9 @@ def detect_library(state: State, library: str | None) -> str | None:
                     known = " (a library neither these rules nor the Hub's list know)"
                 state.record("library", "answered", "{}: Hub library_name{}", name, known, where=detector.where)
                 return name
-        elif when is not None and when(state):  # Detector.holding, inline (a call per detector)
-            said = detector.evidence(state)
+        elif said is not None or (when is not None and when(state)):  # said: the channels decided it
+            if said is None:  # Detector.holding, inline (a call per detector)
+                said = detector.evidence(state)
             state.trace.append(("library", "answered", "{}: {}", (detector.name, said), detector.where, None))
             return detector.name
     state.record("library", "passed", "no library rule matches the evidence")
@@ -52,6 +54,29 @@ def detect_library(state: State, library: str | None) -> str | None:
 
 
 def detect_frameworks(state: State) -> tuple[str, ...]:
+    """The frameworks the evidence shows, in rule order, and their trace step.
+
+    When the plan's framework tests read the file list alone, the answer is a function of the list:
+    it is kept per list in the plan (bounded), since the folders of a catalogue share a few layouts.
+    """
+    memo = state.plan.frameworks_by_files
+    files = state.files
+    if memo is not None and type(files) is frozenset:
+        known = memo.get(files)
+        if known is None:
+            known = _frameworks(state)
+            if len(memo) < MAX_FILE_LISTS and len(files) <= 256:
+                memo[files] = known
+        found, step = known
+        state.trace.append(step)
+        return found
+    found, step = _frameworks(state)
+    state.trace.append(step)
+    return found
+
+
+def _frameworks(state: State) -> tuple[tuple[str, ...], TraceRecord]:
+    """(frameworks, trace step) of the evidence: each framework detector of the plan, in order."""
     found: list[str] = []
     said: list[str] = []
     where = None
@@ -65,10 +90,8 @@ def detect_frameworks(state: State) -> tuple[str, ...]:
             where = where or detector.where
     if found:
         template = ", ".join(["{} ({})"] * len(found))  # "pt (files matching *.safetensors)"
-        state.trace.append(("framework", "answered", template, tuple(said), where, None))
-    else:
-        state.record("framework", "passed", "no weight files: framework unknown")
-    return tuple(found)
+        return tuple(found), ("framework", "answered", template, tuple(said), where, None)
+    return (), ("framework", "passed", "no weight files: framework unknown", None, None, None)
 
 
 def select_loader(

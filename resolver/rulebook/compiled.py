@@ -8,7 +8,18 @@ new `detect` entries and layouts from a later pack are tried before the earlier 
 from __future__ import annotations
 
 from resolver.conditions.language import any_of, compile_condition, describe, documents_read_by, lookup
-from resolver.conditions.needs import HUB, NOTHING, ChannelIndex, Needs, channels_in, needs_of, prune, satisfiable
+from resolver.conditions.needs import (
+    HUB,
+    NOTHING,
+    ChannelIndex,
+    Needs,
+    channels_in,
+    needs_of,
+    prune,
+    reads_only_files,
+    satisfiable,
+    surely_holds,
+)
 from resolver.rulebook.documents import RuleDoc
 from resolver.support.frozen import Record
 from resolver.support.packed import PackedTable
@@ -306,7 +317,16 @@ class Plan:
     Record's `__getattr__` (its lazy fields) keeps CPython from specialising those reads.
     """
 
-    __slots__ = ("library_detect", "frameworks", "layouts", "strategies", "_library_tests", "_framework_tests")
+    __slots__ = (
+        "library_detect",
+        "frameworks",
+        "layouts",
+        "strategies",
+        "_library_tests",
+        "_framework_tests",
+        "frameworks_by_files",
+        "present",
+    )
     FIELDS: ClassVar[tuple[str, ...]] = ("library_detect", "frameworks", "layouts", "strategies")
 
     def __init__(
@@ -315,20 +335,31 @@ class Plan:
         frameworks: tuple[Detector, ...],
         layouts: tuple[Layout, ...],
         strategies: tuple[tuple[str, Callable[..., Any]], ...],  # (name, function) in fallback order
+        present: frozenset[str] = frozenset(),  # the channels of the evidence the plan is for
     ) -> None:
+        self.present = present
         self.library_detect = library_detect
         self.frameworks = frameworks
         self.layouts = layouts
         self.strategies = strategies
-        self._library_tests: tuple[tuple[Detector, str | None, Predicate | None], ...] | None = None
+        self._library_tests: tuple[tuple[Detector, str | None, Predicate | None, str | None], ...] | None = None
         self._framework_tests: tuple[tuple[Detector, str | None, Predicate | None], ...] | None = None
+        # what framework detection found per file list, when the plan's framework tests read the files
+        # alone (their answer is then a function of the list); None when one reads more
+        self.frameworks_by_files: dict[frozenset[str], tuple[Any, ...]] | None = (
+            {} if all(reads_only_files(d.when_from) for d in frameworks) else None
+        )
 
-    def library_tests(self) -> tuple[tuple[Detector, str | None, Predicate | None], ...]:
-        """(detector, use, when) for each library detector: what detection reads of each, read once
-        per plan (the first detection compiles the conditions), not per resolution from the records."""
+    def library_tests(self) -> tuple[tuple[Detector, str | None, Predicate | None, str | None], ...]:
+        """(detector, use, when, said) for each library detector: what detection reads of each, read once
+        per plan (the first detection compiles the conditions), not per resolution from the records.
+        `said` is the detector's evidence in words when the plan's channels alone say it holds
+        (`file: config.json` on evidence listing config.json): then nothing is tested; else None."""
         tests = self._library_tests
         if tests is None:
-            tests = self._library_tests = tuple((d, d.use, d.when) for d in self.library_detect)
+            tests = self._library_tests = tuple(
+                (d, d.use, d.when, _decided_evidence(d, self.present)) for d in self.library_detect
+            )
         return tests
 
     def framework_tests(self) -> tuple[tuple[Detector, str | None, Predicate | None], ...]:
@@ -341,6 +372,19 @@ class Plan:
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
         return f"Plan({fields})"
+
+
+def _decided_evidence(detector: Detector, present: frozenset[str]) -> str | None:
+    """What `detector.evidence` says on any evidence offering `present`, when the channels alone say
+    the detector holds and which alternative does (the first one that can); None when only a test can."""
+    if detector.use is not None or not surely_holds(detector.when_from, present):
+        return None
+    for branch in detector.branches:
+        if branch.source is None or surely_holds(branch.source, present):
+            return branch.text
+        if satisfiable(branch.needs, present):  # it may hold, and it comes first: only a test can tell
+            return None
+    return None
 
 
 def layout_fingerprint() -> str:
@@ -364,7 +408,8 @@ def layout_fingerprint() -> str:
     return ";".join([*shapes, "CompiledRules:" + ",".join(CompiledRules.FIELDS)])
 
 
-MAX_PLANS = 4096  # distinct evidence shapes remembered; past that, plans are built per call
+MAX_PLANS = 4096  # distinct channel sets remembered; past that, plans are built per call
+MAX_SHAPES = 8192  # evidence shapes (ChannelIndex.shape) whose plan is remembered
 
 
 class CompiledRules:
@@ -431,6 +476,7 @@ class CompiledRules:
         self.serving: Any = None
         self._plans: dict[frozenset[str], Plan] = {}
         self._bare_plans: dict[tuple[bool, bool, bool], Plan] = {}  # the plans of evidence with no file and no document
+        self._shaped_plans: dict[tuple[Any, ...], Plan] = {}  # ChannelIndex.shape(...) -> its plan (bounded)
         self._tracked: object = None  # the strategy table whose channels `channels` also computes
         # the engine's answers that depend on these rules alone (a table hit for an architecture name),
         # made once; not pickled, bounded by the engine
@@ -456,6 +502,7 @@ class CompiledRules:
         self.__dict__.update({name: state[name] for name in self.FIELDS})
         self._docs, self._docs_blob, self._plans, self._tracked = None, state["docs_blob"], {}, None
         self._bare_plans = {}
+        self._shaped_plans = {}
         self.answers = {}
 
     def __repr__(self) -> str:
@@ -465,6 +512,7 @@ class CompiledRules:
         """Drop the memoised plans and answers (they are rebuilt on demand)."""
         self._plans.clear()
         self._bare_plans.clear()
+        self._shaped_plans.clear()
         self.answers.clear()
 
     def condition_specs(self) -> list[Any]:
@@ -496,10 +544,18 @@ class CompiledRules:
                     self.channels.present(files, documents, *shape), strategies
                 )
             return plan
+        # the common case: evidence of a shape seen before, found without working out its channels
+        seen_as = self.channels.shape(files, documents, classes, hub, task)
+        if seen_as is not None:
+            plan = self._shaped_plans.get(seen_as)
+            if plan is not None:
+                return plan
         present = self.channels.present(files, documents, classes, hub, task)
         plan = self._plans.get(present)
         if plan is None:
             plan = self._plan_of(present, strategies)
+        if seen_as is not None and len(self._shaped_plans) < MAX_SHAPES:
+            self._shaped_plans[seen_as] = plan
         return plan
 
     def _plan_of(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
@@ -518,6 +574,7 @@ class CompiledRules:
             self.channels = ChannelIndex(self.channels.known | wanted)
             self._plans.clear()
             self._bare_plans.clear()
+            self._shaped_plans.clear()
         self._tracked = strategies
 
     def _new_plan(self, present: frozenset[str], strategies: Mapping[str, tuple[Callable[..., Any], Needs]]) -> Plan:
@@ -532,6 +589,7 @@ class CompiledRules:
                 for name in self.fallback
                 if satisfiable(strategies[name][1], present) and (layouts or name != "layouts")
             ),
+            present,
         )
 
     def lookup_tables(self, name: str) -> tuple[str, str, str] | None:
