@@ -290,3 +290,22 @@ def test_a_components_parent_document_is_read_when_there_and_ignored_with_a_note
     assert "../model_index.json" not in evidence.documents
     notes = [n for n in evidence.notes if str(parent) in n]
     assert notes == ([] if note is None else [notes[0]]) and (note is None or note in notes[0])
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_documents_come_in_name_order_whatever_the_needed_names_and_the_listing(tmp_path, monkeypatch, truncated):
+    """A rule pack may read a document whose name sorts before the parent's `../` ones: the evidence
+    keeps every document in name order all the same, listed or looked up past a truncated listing."""
+    from resolver.evidence import folder as folder_module
+
+    if truncated:
+        monkeypatch.setattr(folder_module, "MAX_FILES", 1)
+    (tmp_path / "model_index.json").write_text('{"_class_name": "StableDiffusionPipeline"}')
+    component = tmp_path / "unet"
+    component.mkdir()
+    for name in ("config.json", "!first.json", "zeta.json", "weights.bin"):
+        (component / name).write_text("{}")
+    needed = {"../model_index.json", "!first.json", "config.json", "zeta.json", "absent.json"}
+    evidence = folder_module.from_folder(component, needed)
+    assert list(evidence.documents) == sorted(needed - {"absent.json"})
+    assert set(evidence.files) >= {"config.json", "!first.json", "zeta.json"}

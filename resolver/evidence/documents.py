@@ -53,12 +53,21 @@ def check_document(name: str, value: Any, shown_as: str) -> tuple[Any, list[str]
         )
     if basename != "config.json":
         return value, []
+    for key, fits in _CONFIG_KEY_TESTS:
+        if key in value and not fits(value[key]):
+            return _typed_config(value, shown_as)
+    return value, []
+
+
+_CONFIG_KEY_TESTS = tuple((key, fits) for key, (fits, _) in CONFIG_KEY_TYPES.items())
+
+
+def _typed_config(value: dict[str, Any], shown_as: str) -> tuple[dict[str, Any], list[str]]:
+    """A copy of config.json without its well-known keys of the wrong type, and a note for each."""
     notes = []
-    cleaned = value
+    cleaned = dict(value)
     for key, (fits, what) in CONFIG_KEY_TYPES.items():
         if key in value and not fits(value[key]):
-            if cleaned is value:
-                cleaned = dict(value)
             del cleaned[key]
             shown = repr(value[key])
             shown = shown if len(shown) <= 60 else shown[:57] + "..."

@@ -232,29 +232,48 @@ def check_repo_subfolder(subfolder: str) -> str:
     return "/".join(part for part in parts if part not in ("", "."))
 
 
-# per set of documents the rules read: (name, parent file name or None) in name order, memoised
-_DOCUMENT_ORDER: dict[frozenset[str], tuple[tuple[str, str | None], ...]] = {}
+class _DocumentPlan:
+    """What a set of needed documents asks of a folder, worked out once per set: the parent folder's
+    files (`../model_index.json`: their path below the parent, and their name) and the folder's own
+    names in name order; `sorted_apart` when every parent document's name sorts before every own one,
+    so that reading the parents first and then the own ones keeps the documents in name order."""
+
+    __slots__ = ("parents", "own", "own_order", "sorted_apart")
+
+    def __init__(self, needed: frozenset[str]) -> None:
+        self.parents = tuple((name[len(PARENT) :], name) for name in sorted(needed) if name.startswith(PARENT))
+        self.own_order = tuple(name for name in sorted(needed) if not name.startswith(PARENT))
+        self.own = frozenset(self.own_order)
+        self.sorted_apart = not self.parents or not self.own or max(n for _, n in self.parents) < self.own_order[0]
 
 
-def _document_order(needed: frozenset[str]) -> tuple[tuple[str, str | None], ...]:
-    order = _DOCUMENT_ORDER.get(needed)
-    if order is None:
-        order = tuple((name, name[len(PARENT) :] if name.startswith(PARENT) else None) for name in sorted(needed))
-        if len(_DOCUMENT_ORDER) < 64:
-            _DOCUMENT_ORDER[needed] = order
-    return order
+_DOCUMENT_PLANS: dict[frozenset[str], _DocumentPlan] = {}  # per set of documents the rules read (bounded)
+
+
+def _document_plan(needed: frozenset[str]) -> _DocumentPlan:
+    plan = _DOCUMENT_PLANS.get(needed)
+    if plan is None:
+        plan = _DocumentPlan(needed)
+        if len(_DOCUMENT_PLANS) < 64:
+            _DOCUMENT_PLANS[needed] = plan
+    return plan
+
+
+def _in_normal_form(path: str) -> bool:
+    """An absolute path that os.path.abspath leaves as it is (no `.`, `..`, `//` or trailing `/`)."""
+    return path[:1] == "/" and "/." not in path and "//" not in path and path[-1:] != "/"
 
 
 def _parent_of(root: str) -> str:
     """`os.path.dirname(os.path.abspath(root))`; for an absolute path already in normal form, a string cut."""
-    if root.startswith("/") and "/." not in root and "//" not in root and not root.endswith("/"):
+    if _in_normal_form(root):
         return root[: root.rfind("/")] or "/"
     return os.path.dirname(os.path.abspath(root))
 
 
 def _parent_file(root: str, name: str) -> str:
     """`os.path.join(_parent_of(root), name)`; for an absolute root in normal form and a relative name, a string cut."""
-    if _POSIX and root[:1] == "/" and "/." not in root and "//" not in root and root[-1:] != "/" and name[:1] != "/":
+    if _POSIX and _in_normal_form(root) and name[:1] != "/":
         return root[: root.rfind("/")] + "/" + name
     return os.path.join(_parent_of(root), name)
 
@@ -373,30 +392,34 @@ def _evidence(
             f"the folder holds more than {MAX_FILES:,} files: the listing stopped there "
             "(the documents the rules read were still looked up by name)"
         )
+    plan = _document_plan(needed)
+    if plan.parents:
+        # an absolute root in normal form (_in_normal_form, inline): its parent is a string cut
+        normal = _POSIX and root[:1] == "/" and "/." not in root and "//" not in root and root[-1:] != "/"
+        parent = root[: root.rfind("/")] if normal else None
+    for parent_name, name in plan.parents:
+        # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
+        parent_file = (
+            parent + "/" + parent_name if parent and parent_name[:1] != "/" else _parent_file(root, parent_name)
+        )
+        if not os.access(parent_file, os.F_OK):  # nothing there (the usual case): a bool, no exception
+            continue
+        try:
+            value = _parent_document(parent_file)
+            if value is _ABSENT:
+                continue
+            documents[name], _ = check_document(name, value, parent_file)
+        except EvidenceError as error:  # not this model's file: a broken one is ignored, not fatal
+            notes.append(f"ignored {parent_file}: {error.message}")
+    if truncated:  # the listing may lack a document: each is looked up by name
+        own: Iterable[str] = [name for name in plan.own_order if os.path.lexists(os.path.join(root, name))]
+    else:
+        found = plan.own.intersection(files)  # the documents listed: usually config.json alone
+        own = found if len(found) < 2 else sorted(found)
     # root + "/" + name is os.path.join's answer for a relative name and a root not ending in "/"
     separator = "/" if _POSIX and not root.endswith("/") else None
-    for name, parent_name in _document_order(needed):
-        if parent_name is not None:
-            # the enclosing folder's file: a diffusers component (unet/, vae/) reads its pipeline's model_index.json
-            parent_file = _parent_file(root, parent_name)
-            if not os.access(parent_file, os.F_OK):  # nothing there (the usual case): a bool, no exception
-                continue
-            try:
-                value = _parent_document(parent_file)
-                if value is _ABSENT:
-                    continue
-                documents[name], _ = check_document(name, value, parent_file)
-            except EvidenceError as error:  # not this model's file: a broken one is ignored, not fatal
-                notes.append(f"ignored {parent_file}: {error.message}")
-            continue
-        if name in files:
-            path = root + separator + name if separator is not None else os.path.join(root, name)
-        elif truncated:
-            path = os.path.join(root, name)
-            if not os.path.lexists(path):
-                continue
-        else:
-            continue
+    for name in own:
+        path = root + separator + name if separator is not None else os.path.join(root, name)
         try:
             documents[name], dropped = check_document(name, read_json_document(path, path), path)
         except EvidenceError as error:
@@ -408,6 +431,8 @@ def _evidence(
             notes.extend(dropped)
         if truncated:
             files.add(name)  # type: ignore[union-attr]
+    if not plan.sorted_apart and len(documents) > 1:  # a pack's document that sorts before ../: name order
+        documents = dict(sorted(documents.items()))
     if GGUF_DOCUMENT in needed and _has_gguf(files):
         header, gguf_notes = folder_document(root, files)  # the rules read GGUF headers: metadata only
         notes.extend(gguf_notes)
