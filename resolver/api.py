@@ -308,10 +308,11 @@ class Resolver:
         if isinstance(ref, type) and vocab is None:  # a model class: no option applies, skip the general dispatch
             return resolve_evidence(self.rules, from_object(ref), task=canonical, task_given=task, library=library)
         skip_broken = canonical is not None  # a given task answers past a broken document, as --task's hint says
+        rules = self._rules if self._rules is not None else self.rules
         try:
             evidence = None
             if type(ref) is str and subfolder is None and ref.strip():  # a folder path: a catalogue's common case
-                evidence = folder_evidence(ref, self.rules.documents, skip_broken)
+                evidence = folder_evidence(ref, rules.documents, skip_broken)
             if evidence is None:
                 options = hub_options(revision, token, offline, cache_dir, timeout, verbose)
                 # a str (a repo id, a subfolder's path) skips Resolver.evidence's type dispatch
@@ -323,11 +324,11 @@ class Resolver:
             if canonical is None or not isinstance(error, HubUnavailable):
                 raise
             evidence = Evidence(source="hub", ref=str(ref), notes=(f"{error.message}; resolved with the task given",))
-        resolution = resolve_evidence(self.rules, evidence, task=canonical, task_given=task, library=library)
+        resolution = resolve_evidence(rules, evidence, task=canonical, task_given=task, library=library)
         if vocab is not None:
             from resolver.compat.vocabulary import in_vocabulary
 
-            return in_vocabulary(resolution, vocab, evidence, self.rules)
+            return in_vocabulary(resolution, vocab, evidence, rules)
         return resolution
 
     def infer_task(

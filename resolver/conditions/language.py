@@ -111,10 +111,13 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_SCALARS: tuple[type, ...] = (str, int, float, bool)  # the JSON values an `in` list can hold (None aside)
+
 _MATCH_OPS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "equals": lambda arg: lambda v: v is not _MISSING and v == arg,
-    "in": lambda arg: (lambda s: lambda v: _hashable(v) and v in s)(frozenset(arg)),
-    "not_in": lambda arg: (lambda s: lambda v: not (_hashable(v) and v in s))(frozenset(arg)),
+    # a value `in` a list must be a hashable scalar; tested inline: the library and serving conditions read it
+    "in": lambda arg: (lambda s: lambda v: (v is None or isinstance(v, _SCALARS)) and v in s)(frozenset(arg)),
+    "not_in": lambda arg: (lambda s: lambda v: not ((v is None or isinstance(v, _SCALARS)) and v in s))(frozenset(arg)),
     "exists": lambda arg: lambda v: _present(v) == bool(arg),
     "prefix": lambda arg: lambda v: isinstance(v, str) and v.startswith(arg),
     "suffix": lambda arg: lambda v: isinstance(v, str) and v.endswith(arg),
@@ -125,10 +128,6 @@ _MATCH_OPS: dict[str, Callable[[Any], Callable[[Any], bool]]] = {
     "le": lambda arg: lambda v: _number(v) and v <= arg,
 }
 MATCH_OPERATORS = frozenset(_MATCH_OPS)
-
-
-def _hashable(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) or value is None
 
 
 def _match_mapping(spec: Mapping[str, Any], get: Callable[[Facts], Any]) -> Predicate:

@@ -78,7 +78,8 @@ def resolve_evidence(
         trace.append(("loader", "answered", loader, None, loader_where, None))
     else:
         state.record("loader", "passed", "no loader for {} in library {}", answer.task, found_library)
-    serving = serving_index(rules).serving(answer.task, state)
+    index = getattr(rules, "serving", None)  # compiled with the rules; else serving_index builds it
+    serving = (index if index is not None else serving_index(rules)).serving(answer.task, state)
     trace.append(("serving", "answered" if serving.runner else "passed", serving.why, None, serving.where, None))
     model_type = config.get("model_type")
     values = {
