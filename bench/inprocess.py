@@ -13,8 +13,10 @@ over all inputs:
 - local folders (`folders`): `Resolver.resolve(folder)` per folder on FOLDERS model folders made for
   the run (config.json of a few architectures and a weight file name, as bench/batch.py makes them),
   against the floor: `os.listdir` + `json.load` of config.json on the same folders, its passes
-  interleaved with resolve's (issue #12's target: within 1.5x of the floor); the reading alone too,
-  `Resolver.evidence(folder)` and `from_folder` (their share: no more than the floor).
+  interleaved with resolve's (issue #12's target: within 1.5x of the floor); a catalogue's call over
+  the same folders, `resolve_many(folders, workers=1)` (in this process, each window of folders read
+  before it is resolved); the reading alone too, `Resolver.evidence(folder)` and `from_folder` (their
+  share: no more than the floor).
 Each rate is the median of several passes, the tools' passes interleaved so all see the same load.
 Run alone: `python bench/inprocess.py --runs 5` prints JSON.
 """
@@ -159,7 +161,9 @@ def measure(runs: int, with_optimum: bool = True) -> dict[str, Any]:
 
 def folder_figures(resolver: Any, count: int, runs: int) -> dict[str, Any]:
     """Per-folder µs against the floor (listdir + json.load), passes interleaved: `resolver.resolve(folder)`,
-    and its reading alone: `resolver.evidence(folder)` (the API's dispatch included) and `from_folder`."""
+    `resolve_many(folders, workers=1)`, and the reading alone: `resolver.evidence(folder)` (the API's
+    dispatch included) and `from_folder`."""
+    from resolver import resolve_many
     from resolver.evidence.folder import from_folder
 
     documents = resolver.rules.documents
@@ -182,7 +186,11 @@ def folder_figures(resolver: Any, count: int, runs: int) -> dict[str, Any]:
         for folder in folders:
             resolver.resolve(folder)
 
-    kinds = {"floor": floor, "from_folder": read, "evidence": evidence, "resolve": resolve}
+    def many(folders: Sequence[str]) -> None:  # a catalogue's call: folders read ahead, then resolved
+        for _ in resolve_many(folders, workers=1):
+            pass
+
+    kinds = {"floor": floor, "from_folder": read, "evidence": evidence, "resolve": resolve, "many": many}
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory(prefix="bench-folders-") as tmp:
         folders = make_folders(Path(tmp), count)
@@ -204,11 +212,19 @@ def folder_figures(resolver: Any, count: int, runs: int) -> dict[str, Any]:
     for name in kinds:
         figures[f"{name}_us"] = round(statistics.median(per[name]), 1)
         figures[f"{name}_us_range"] = [round(min(per[name]), 1), round(max(per[name]), 1)]
-    for name, key in (("resolve", "ratio"), ("evidence", "evidence_ratio"), ("from_folder", "from_folder_ratio")):
+    for name, key in (
+        ("resolve", "ratio"),
+        ("many", "many_ratio"),
+        ("evidence", "evidence_ratio"),
+        ("from_folder", "from_folder_ratio"),
+    ):
         figures[key] = round(statistics.median(ratios(name)), 2)
         figures[f"{key}_range"] = [round(min(ratios(name)), 2), round(max(ratios(name)), 2)]
     figures["target_ratio"] = 1.5
-    figures["load_1min"] = [load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None]
+    figures["load_1min"] = [
+        None if load is None else round(load, 2)
+        for load in (load_before, os.getloadavg()[0] if hasattr(os, "getloadavg") else None)
+    ]
     figures["pythondontwritebytecode"] = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
     return figures
 

@@ -419,6 +419,17 @@ def summary_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str,
                 _met(folders["ratio"] <= folders["target_ratio"]),
             )
         )
+        if "many_ratio" in folders:
+            rows.append(
+                (
+                    "same folders, a catalogue's call: `resolve_many(folders, workers=1)` (read ahead, in process)",
+                    f"{folders['many_us']:.0f} µs",
+                    f"floor {folders['floor_us']:.0f} µs",
+                    f"{folders['many_ratio']:.2f}x the floor",
+                    f"<= {folders['target_ratio']:.1f}x the floor",
+                    _met(folders["many_ratio"] <= folders["target_ratio"]),
+                )
+            )
     rates = inproc.get("rates") or {}
     if rates:
         opt = rates.get("optimum_class")
@@ -668,7 +679,7 @@ def _inprocess(inproc: dict[str, Any]) -> str:
         load = folders.get("load_1min") or [None, None]
         text += (
             f"\n\nPer local folder ({folders['folders']} folders made for the run, {folders['passes']} passes, each "
-            "`resolve` pass interleaved with a floor pass, ratio taken pass by pass; load average "
+            "pass of each call interleaved with a floor pass, ratio taken pass by pass; load average "
             f"{load[0]} before, {load[1]} after):\n\n"
             + _table(
                 ("per folder", "median", "min-max"),
@@ -687,6 +698,27 @@ def _inprocess(inproc: dict[str, Any]) -> str:
                         "ratio to the floor",
                         f"{folders['ratio']}x",
                         f"{folders['ratio_range'][0]}-{folders['ratio_range'][1]}x",
+                    ),
+                    *(
+                        [
+                            (
+                                "`resolve_many(folders, workers=1)`: each window of 64 folders read, then resolved",
+                                f"{folders['many_us']} µs",
+                                f"{folders['many_us_range'][0]}-{folders['many_us_range'][1]} µs",
+                            ),
+                            (
+                                "ratio to the floor",
+                                f"{folders['many_ratio']}x",
+                                f"{folders['many_ratio_range'][0]}-{folders['many_ratio_range'][1]}x",
+                            ),
+                        ]
+                        if "many_ratio" in folders
+                        else []
+                    ),
+                    (
+                        "reading alone: `Resolver.evidence(folder)`",
+                        f"{folders['evidence_us']} µs",
+                        f"{folders['evidence_us_range'][0]}-{folders['evidence_us_range'][1]} µs",
                     ),
                 ],
             )

@@ -211,10 +211,10 @@ def test_a_killed_worker_costs_its_chunk_not_the_run(monkeypatch, tmp_path):
         refs.append(str(root / f"m{i:02d}"))
     real = worker.run_request
 
-    def dying(request, settings):
+    def dying(request, settings, *args, **kwargs):
         if request.ref == refs[1]:
             os._exit(3)  # a worker process killed in the middle of its chunk
-        return real(request, settings)
+        return real(request, settings, *args, **kwargs)
 
     monkeypatch.setattr(worker, "run_request", dying)  # the pool is forked after this: its workers die on m01
     settings = Settings(shape="json", trace=False)
@@ -242,6 +242,52 @@ def test_resolve_many_streams_resolutions_and_typed_errors_in_input_order(tmp_pa
         ]
         assert isinstance(results[2], EvidenceError) and results[2].hint
         assert results[1].loader == "diffusers.AutoencoderKL"
+
+
+def test_folders_read_ahead_answer_as_resolve_does_one_by_one(tmp_path):
+    """resolve_many reads a window of local folders before resolving them (and a --scan task its model
+    folders): every answer and every error is the one `Resolver.resolve` gives for that reference alone,
+    broken and missing ones included, across more than one window."""
+    from resolver.batch.worker import READ_AHEAD
+
+    root = model_tree(tmp_path / "models")
+    write(root / "broken", {"config.json": "{not json", "model.safetensors": ""})
+    (root / "a-file.txt").write_text("not a folder")
+    refs: list[object] = []
+    for i in range(READ_AHEAD + 20):
+        write(root / "many" / f"m{i:03d}", {"config.json": BERT if i % 2 else SEQ})
+        refs.append(str(root / "many" / f"m{i:03d}"))
+        if i % 17 == 3:
+            refs += [
+                str(root / "broken"),
+                {"ref": str(root / "broken"), "task": "fill-mask"},  # a given task answers past a broken file
+                {"ref": str(root / "bert"), "task": "no-such-task"},
+                f"  {root / 'sd'}  ",
+                str(root / "sd" / "unet"),  # a pipeline's component, read with its parent's model_index.json
+                str(root / "a-file.txt"),
+                str(tmp_path / "missing"),
+                root / "st",
+            ]
+    one = resolver.Resolver()
+
+    def alone(ref: object) -> object:
+        options = dict(ref) if isinstance(ref, dict) else {"ref": ref}
+        target = options.pop("ref")
+        try:
+            return one.resolve(os.fspath(target).strip(), **options).to_dict()
+        except Exception as error:  # noqa: BLE001 - compared by type and message
+            return type(error).__name__, str(error)
+
+    def given(result: object) -> object:
+        return (type(result).__name__, str(result)) if isinstance(result, BaseException) else result.to_dict()
+
+    expected = [alone(ref) for ref in refs]
+    assert {kind for kind, *_ in (e for e in expected if isinstance(e, tuple))} >= {
+        "EvidenceError",
+        "UnknownTaskError",
+    }
+    assert [given(r) for r in resolver.resolve_many(refs, workers=1)] == expected
+    assert [given(r) for r in resolver.resolve_many(refs, workers=2, chunksize=7)] == expected
 
 
 def test_usage_errors_exit_2(capsys, tmp_path):

@@ -210,10 +210,10 @@ def test_a_killed_worker_costs_its_scan_task_not_the_run(monkeypatch, tmp_path):
         write(root / f"m{i:02d}", {"config.json": BERT})
     real = worker.run_request
 
-    def dying(request, settings, names=None):
+    def dying(request, settings, *args, **kwargs):
         if request.ref == str(root / "m05"):
             os._exit(3)  # a worker process killed in the middle of its task
-        return real(request, settings, names)
+        return real(request, settings, *args, **kwargs)
 
     monkeypatch.setattr(worker, "run_request", dying)  # the pool is forked after this: its workers die on m05
     settings = Settings(shape="json", trace=False)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from resolver.batch.requests import Request, as_request
+from resolver.batch.requests import PATH_PREFIXES, Item, as_request
 from resolver.batch.run import Scheduler
 from resolver.batch.worker import Settings
 from resolver.engine.resolution import Resolution
@@ -47,12 +47,21 @@ def resolve_many(
         timeout=timeout,
         shape="object",
     )
-    requests = (as_request(ref) for ref in refs)
-    return _stream(requests, settings, workers, chunksize)
+    return _stream(map(_item, refs), settings, workers, chunksize)
+
+
+def _item(ref: Any) -> Item:
+    """as_request's Request, or for a text that can only be a local path (with no `@` that could
+    name a revision) the text itself, as read_refs gives it: the Request is made when it is needed."""
+    if type(ref) is str:
+        text = ref.strip()
+        if text.startswith(PATH_PREFIXES) and "@" not in text:
+            return text
+    return as_request(ref)
 
 
 def _stream(
-    requests: Iterator[Request], settings: Settings, workers: int | None, chunksize: int | None
+    requests: Iterator[Item], settings: Settings, workers: int | None, chunksize: int | None
 ) -> Iterator[Resolution | BaseException]:
     with Scheduler(settings, workers=workers, chunksize=chunksize) as scheduler:
         for _request, outcome in scheduler.run(requests):

@@ -34,6 +34,7 @@ from resolver.batch.worker import (
     run_block,
     run_chunk,
     run_request,
+    run_requests,
     scan_block,
     warm,
 )
@@ -246,13 +247,15 @@ class Scheduler:
 
     # ---------------------------------------------------------- running
 
-    def run(self, requests: Iterable[Item]) -> Iterator[tuple[Request, Outcome]]:
-        """Every request's outcome, in input order; at most `window` requests are in flight."""
+    def run(self, requests: Iterable[Item]) -> Iterator[tuple[Item, Outcome]]:
+        """Every request's outcome, in input order, beside the request as it was given (a Request, or
+        a plain local reference's text: `as_plain` makes its Request); at most `window` requests are
+        in flight."""
         for entry, result in self._entries(requests, joined=False):
             if isinstance(entry, _Single):
                 yield entry.request, result
             else:
-                yield from zip(map(as_plain, entry.requests), result, strict=True)
+                yield from zip(entry.requests, result, strict=True)
 
     def run_blocks(self, requests: Iterable[Item | ScanTree]) -> Iterator[Block]:
         """Every request's line, in input order, as Blocks of consecutive lines (settings.shape "json"
@@ -442,7 +445,7 @@ class Scheduler:
             if chunk.joined:
                 return run_block(chunk.requests, self.settings)
             # Resolutions one at a time, as they are taken: a chunk of them is never alive at once
-            return (run_request(as_plain(request), self.settings) for request in chunk.requests)
+            return run_requests(chunk.requests, self.settings)
         assert chunk.future is not None
         try:
             result = chunk.future.result()
