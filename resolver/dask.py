@@ -27,7 +27,7 @@ from typing import Any
 
 from resolver.batch.requests import Request, as_request
 from resolver.batch.run import Backoff, default_workers, freeze, hub_task, thaw
-from resolver.batch.worker import Outcome, Settings, run_request
+from resolver.batch.worker import Outcome, Settings, run_requests
 
 PARTITION = 256  # requests per partition (one task) in run_on_dask
 COLUMNS = ("ref", "task", "library", "framework", "loader", "strategy", "where", "error_type", "error_message")
@@ -43,18 +43,28 @@ def resolve_partition(items: Iterable[Any], settings: Settings | None = None, **
     and the shape: "record" (dicts, the default), "json" / "csv" (lines) or "object" (Resolutions).
     """
     settings = settings or Settings(**{"shape": "record", **options})
-    return [_one(as_request(item), settings).value for item in items]
+    return [outcome.value for outcome in _outcomes(map(as_request, items), settings)]
 
 
-def _one(request: Request, settings: Settings) -> Outcome:
-    if request.error is not None or request.is_local():
-        return run_request(request, settings)
-    return hub_task(request, settings, _BACKOFF)
+def _outcomes(requests: Iterable[Request], settings: Settings) -> Iterator[Outcome]:
+    """The outcomes of `requests` in order: consecutive local ones as a batch's chunk is run (folders
+    read ahead), each Hub one in turn with the worker's shared back-off."""
+    local: list[Request] = []
+    for request in requests:
+        if request.error is not None or request.is_local():
+            local.append(request)
+            continue
+        if local:
+            yield from run_requests(local, settings)
+            local = []
+        yield hub_task(request, settings, _BACKOFF)
+    if local:
+        yield from run_requests(local, settings)
 
 
 def run_partition(requests: Sequence[Request], settings: Settings) -> list[Outcome]:
     """A run_on_dask task: the outcomes of a partition, errors frozen for the trip back."""
-    return [freeze(_one(request, settings)) for request in requests]
+    return [freeze(outcome) for outcome in _outcomes(requests, settings)]
 
 
 def resolve_bag(bag: Any, *, settings: Settings | None = None, **options: Any) -> Any:
