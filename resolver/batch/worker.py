@@ -103,16 +103,21 @@ def _takes_timeout(resolver: Resolver) -> bool:
 
 def resolve_request(
     resolver: Resolver,
-    request: Request,
+    request: Item,
     settings: Settings,
     names: frozenset[str] | None = None,
     evidence: Evidence | None = None,
 ) -> Resolution:
-    """Resolve one request with the batch's options (the request's own options win).
+    """Resolve one request (a Request, or a plain local reference's text) with the batch's options
+    (the request's own options win).
 
     `names`: the entries of the folder `request.ref` names (a plain path request), just listed by a
     --scan and all files: its evidence is made from them (from_folder's `names`), with no second listing.
     `evidence`: what read_ahead read for this request (resolved as `Resolver.resolve` would resolve it)."""
+    if isinstance(request, str):
+        if evidence is not None:
+            return resolver.resolve_evidence(evidence, task=settings.task, library=settings.library)
+        request = plain_request(request)
     if request.error is not None:
         raise request.error
     if evidence is not None:
@@ -151,16 +156,18 @@ def _keep_record(request: Request, settings: Settings) -> None:
         save_record(hub, request.ref, request.record, None)
 
 
-def read_ahead(resolver: Resolver, request: Request, settings: Settings) -> Evidence | None:
+def read_ahead(resolver: Resolver, request: Item, settings: Settings) -> Evidence | None:
     """The evidence `Resolver.resolve` would read for `request` when it names a local folder with no
     other option (a catalogue's common case); None for anything else, and when reading fails (the
     request is then resolved the usual way, which reports the failure in order)."""
-    ref = request.ref
-    if request.error is not None or request.revision or request.subfolder or request.record is not None:
-        return None
+    if isinstance(request, str):
+        ref, task = request, settings.task
+    else:
+        if request.error is not None or request.revision or request.subfolder or request.record is not None:
+            return None
+        ref, task = request.ref, request.task or settings.task
     if type(ref) is not str or not ref.strip():
         return None
-    task = request.task or settings.task
     try:
         skip_broken = task is not None and resolver.normalize_task(task) is not None
         return folder_evidence(ref, resolver.rules.documents, skip_broken)
@@ -178,9 +185,9 @@ def run_requests(requests: Iterable[Item], settings: Settings) -> Iterator[Outco
     """run_request over `requests`, in order: each window of READ_AHEAD is read, then resolved.
     Only the window's evidence is alive at once; a Resolution is made only when its outcome is taken."""
     resolver = resolver_for(settings.rule_paths)
-    window: list[Request] = []
+    window: list[Item] = []
     for item in requests:
-        window.append(as_plain(item))
+        window.append(item)
         if len(window) == READ_AHEAD:
             yield from _run_window(resolver, window, settings)
             window = []
@@ -188,34 +195,30 @@ def run_requests(requests: Iterable[Item], settings: Settings) -> Iterator[Outco
         yield from _run_window(resolver, window, settings)
 
 
-def _run_window(resolver: Resolver, window: list[Request], settings: Settings) -> Iterator[Outcome]:
+def _run_window(resolver: Resolver, window: list[Item], settings: Settings) -> Iterator[Outcome]:
     read = [read_ahead(resolver, request, settings) for request in window]
     for request, evidence in zip(window, read, strict=True):
         yield run_request(request, settings, evidence=evidence)
 
 
 def run_request(
-    request: Request, settings: Settings, names: frozenset[str] | None = None, evidence: Evidence | None = None
+    request: Item, settings: Settings, names: frozenset[str] | None = None, evidence: Evidence | None = None
 ) -> Outcome:
-    """Resolve one request and shape the outcome; a failure of any kind is an outcome, never raised.
-    (`names`, `evidence`: resolve_request's.)"""
+    """Resolve one request (a Request, or a plain local reference's text) and shape the outcome; a
+    failure of any kind is an outcome, never raised. (`names`, `evidence`: resolve_request's.)"""
     resolver = resolver_for(settings.rule_paths)
     try:
         resolution = resolve_request(resolver, request, settings, names, evidence)
     except Exception as error:  # a bad input never stops the run: every failure is reported
-        return error_outcome(request, error, settings)
-    parts = [_part(resolver, request, name, settings) for name in request.parts]
-    outcome = Outcome(
-        value=None, task=resolution.task, library=resolution.library, framework=resolution.framework or "none"
-    )
+        return error_outcome(as_plain(request), error, settings)
+    outcome = Outcome(resolution, resolution.task, resolution.library, resolution.framework or "none")
     if settings.disagreements:
-        outcome.disagreement = disagreement_line(resolver, request, resolution, settings)
-    if settings.shape == "object":
-        outcome.value = resolution
-    else:
+        outcome.disagreement = disagreement_line(resolver, as_plain(request), resolution, settings)
+    if settings.shape != "object":  # a line or a record; resolve_many's Resolution is the value as it is
+        request = as_plain(request)
         record = _record(request, resolution.to_dict(), settings)
-        if parts:
-            record["parts"] = parts
+        if request.parts:
+            record["parts"] = [_part(resolver, request, name, settings) for name in request.parts]
         outcome.value = render(record, settings.shape)
     return outcome
 
