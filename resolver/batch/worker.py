@@ -120,21 +120,19 @@ def resolve_request(
         request = plain_request(request)
     if request.error is not None:
         raise request.error
-    if evidence is not None:
-        return resolver.resolve_evidence(
-            evidence, task=request.task or settings.task, library=request.library or settings.library
-        )
-    if names is not None:
-        task = request.task or settings.task
+    task = request.task or settings.task
+    library = request.library or settings.library
+    if evidence is None and names is not None:
         # resolve()'s order: an unknown task is the error before anything is read
         canonical = resolver.normalize_task(task) if task is not None else None
         evidence = from_folder(request.ref, resolver.rules.documents, skip_broken=canonical is not None, names=names)
-        return resolver.resolve_evidence(evidence, task=task, library=request.library or settings.library)
+    if evidence is not None:
+        return resolver.resolve_evidence(evidence, task=task, library=library)
     if request.record is not None and request.revision:
         _keep_record(request, settings)
     options: dict[str, Any] = {
-        "task": request.task or settings.task,
-        "library": request.library or settings.library,
+        "task": task,
+        "library": library,
         "revision": request.revision,
         "subfolder": request.subfolder,
         "token": settings.token,
@@ -156,10 +154,13 @@ def _keep_record(request: Request, settings: Settings) -> None:
         save_record(hub, request.ref, request.record, None)
 
 
-def read_ahead(resolver: Resolver, request: Item, settings: Settings) -> Evidence | None:
+def read_ahead(
+    resolver: Resolver, request: Item, settings: Settings, names: frozenset[str] | None = None
+) -> Evidence | None:
     """The evidence `Resolver.resolve` would read for `request` when it names a local folder with no
-    other option (a catalogue's common case); None for anything else, and when reading fails (the
-    request is then resolved the usual way, which reports the failure in order)."""
+    other option (a catalogue's common case), from the listing `names` when a --scan's walk made one;
+    None for anything else, and when reading fails (the request is then resolved the usual way,
+    which reports the failure in order)."""
     if isinstance(request, str):
         ref, task = request, settings.task
     else:
@@ -170,6 +171,8 @@ def read_ahead(resolver: Resolver, request: Item, settings: Settings) -> Evidenc
         return None
     try:
         skip_broken = task is not None and resolver.normalize_task(task) is not None
+        if names is not None:
+            return from_folder(ref, resolver.rules.documents, skip_broken=skip_broken, names=names)
         return folder_evidence(ref, resolver.rules.documents, skip_broken)
     except Exception:  # reported by the usual way's second attempt, as resolve() reports it
         return None
@@ -309,27 +312,12 @@ def scan_block(
                 break
     # the model folders met are read, then resolved (READ_AHEAD's reason), each phase over all of them
     resolver = resolver_for(settings.rule_paths)
-    read = [None if isinstance(item, Outcome) else _read_listed(resolver, *item, settings) for item in met]
+    read = [None if isinstance(item, Outcome) else read_ahead(resolver, item[0], settings, item[1]) for item in met]
     outcomes = [
         item if isinstance(item, Outcome) else run_request(item[0], settings, item[1], evidence)
         for item, evidence in zip(met, read, strict=True)
     ]
     return block_of(outcomes), stack
-
-
-def _read_listed(
-    resolver: Resolver, request: Request, names: frozenset[str] | None, settings: Settings
-) -> Evidence | None:
-    """The evidence resolve_request would read for a folder the walk met (listed as `names`, or not
-    listed: None); None when reading fails (resolve_request then reports the failure)."""
-    if names is None:
-        return read_ahead(resolver, request, settings)
-    task = request.task or settings.task
-    try:
-        skip_broken = task is not None and resolver.normalize_task(task) is not None
-        return from_folder(request.ref, resolver.rules.documents, skip_broken=skip_broken, names=names)
-    except Exception:  # reported by resolve_request's own attempt
-        return None
 
 
 def error_outcome(request: Request, error: BaseException, settings: Settings) -> Outcome:
